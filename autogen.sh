@@ -1,0 +1,6 @@
+#!/bin/sh
+# Generate ./configure and the Makefile.in files from a git checkout.
+set -e
+cd "$(dirname "$0")"
+mkdir -p m4 aux
+autoreconf -fi

@@ -1,0 +1,126 @@
+/*
+ * Copyright (c) 2026 The preforkd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * preforkd handler interface: the one API between the daemon and a service.
+ *
+ * A handler serves one connection at a time inside an unprivileged worker
+ * process.  The daemon owns the listening sockets, the accept loop, the
+ * privilege drop, timeouts and the process life cycle; the handler owns
+ * only the bytes of one connection.  Built-in handlers (incr, echo) use this
+ * interface today; loadable modules will export a `struct handler` named
+ * `preforkd_handler` with the same layout.
+ *
+ * Life cycle, per worker process:
+ *   init()   once, after the privilege drop, before the first accept(2);
+ *   serve()  once per accepted connection, the socket is blocking and has
+ *            the configured read/write timeouts;
+ *   fini()   once, when the worker retires normally (not on a crash or a
+ *            fast stop).
+ *
+ * Handlers include only this header and libc; they never see the daemon's
+ * configuration or process table.
+ */
+
+#ifndef PREFORKD_HANDLER_H
+#define PREFORKD_HANDLER_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define HANDLER_ABI_VERSION	1
+
+/* Return values of serve(). */
+#define HANDLER_OK		0	/* connection done, keep serving */
+#define HANDLER_CLOSE		1	/* connection failed (I/O error,
+					   timeout, protocol error): it is
+					   closed, the worker keeps serving */
+#define HANDLER_EXIT		2	/* the worker state is unusable: finish
+					   this connection and retire */
+
+/* Why the last handler_read()/handler_write() failed (conn->io_error). */
+#define HANDLER_IO_OK		0
+#define HANDLER_IO_READ_TIMEOUT	1	/* no data within read_timeout */
+#define HANDLER_IO_WRITE_TIMEOUT 2	/* no progress within write_timeout */
+#define HANDLER_IO_RESET	3	/* peer reset or closed while writing */
+#define HANDLER_IO_ERROR	4	/* any other errno (io_errno) */
+
+/* Log priorities (the syslog values). */
+#define HANDLER_LOG_ERR		3
+#define HANDLER_LOG_WARNING	4
+#define HANDLER_LOG_NOTICE	5
+#define HANDLER_LOG_INFO	6
+#define HANDLER_LOG_DEBUG	7
+
+/* What a handler learns about its worker, given to init(). */
+struct handler_env {
+	const char	*service;	/* the configured service name */
+	unsigned int	 worker_slot;	/* 0 .. workers-1, stable per slot */
+	unsigned int	 generation;	/* configuration generation */
+	/* Log through the daemon (never write to stderr or syslog directly). */
+	void		(*log)(int prio, const char *fmt, ...)
+			    __attribute__((format(printf, 2, 3)));
+};
+
+/* One accepted connection, given to serve(). */
+struct handler_conn {
+	int			 fd;		/* connected, blocking socket */
+	const struct sockaddr	*peer;		/* client address */
+	socklen_t		 peerlen;
+	const char		*peer_text;	/* "127.0.0.1:51234", "[::1]:5",
+						   "unix" */
+	const char		*listener_text;	/* the listen spec it came on */
+	int			 read_timeout_ms;	/* 0 = none */
+	int			 write_timeout_ms;	/* 0 = none */
+	void			*data;		/* what init() stored */
+	const struct handler_env *env;
+	/* Set by handler_read()/handler_write(); read by the worker. */
+	int			 io_error;	/* HANDLER_IO_* */
+	int			 io_errno;
+	size_t			 bytes_in;
+	size_t			 bytes_out;
+};
+
+struct handler {
+	int		 abi;		/* HANDLER_ABI_VERSION */
+	const char	*name;		/* the `service` config value */
+	const char	*description;	/* one line, for `preforkd -h` */
+	/* Per-worker setup after the privilege drop; 0 or -1 (the worker
+	   then exits and is respawned with back-off).  May be NULL. */
+	int		(*init)(const struct handler_env *env, void **data);
+	/* Serve one connection; returns HANDLER_OK, _CLOSE or _EXIT.  The
+	   daemon closes conn->fd afterwards. */
+	int		(*serve)(struct handler_conn *conn);
+	/* Per-worker teardown on a normal retirement.  May be NULL. */
+	void		(*fini)(void *data);
+};
+
+/*
+ * Read up to len bytes.  Returns the byte count, 0 on end of file, or -1
+ * with conn->io_error set (timeout, reset, error).  EINTR is retried.
+ */
+ssize_t	handler_read(struct handler_conn *conn, void *buf, size_t len);
+
+/*
+ * Write all len bytes (one write(2) in the common case).  Returns 0, or -1
+ * with conn->io_error set.  Never raises SIGPIPE.
+ */
+int	handler_write(struct handler_conn *conn, const void *buf, size_t len);
+
+#endif /* PREFORKD_HANDLER_H */

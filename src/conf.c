@@ -1,0 +1,628 @@
+/*
+ * Copyright (c) 2026 The preforkd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * conf.c: the configuration file, and the only user of libconfuse.
+ *
+ * conf_load() reads the file, checks every value (syntax, ranges,
+ * addresses, users, groups, service names, duplicates, combinations) and
+ * returns an immutable struct conf, or NULL and the complete list of
+ * problems, each as "FILE:LINE: option: what is wrong".  Nothing else in
+ * the daemon sees a cfg_t.
+ *
+ * Runs in the master (or in `preforkd -t`), as any user; it only reads.
+ *
+ * WARNING: libconfuse 3.3 miscounts lines after comments and cannot parse
+ * a comment inside a list, so comments are blanked out here (newlines
+ * kept) and the text is parsed from a buffer.
+ *
+ * WARNING: the libconfuse callbacks carry no user pointer, so the state of
+ * the parse in progress is file-static: conf_load() is not reentrant.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <confuse.h>
+
+#include "preforkd.h"
+
+#define CONF_MAX_SIZE	(1024 * 1024)
+#define CONF_MAX_LISTEN	256
+
+/* Integer options and their ranges. */
+static const struct conf_range {
+	const char	*name;
+	unsigned int	 min, max;
+} conf_ranges[] = {
+	{ "backlog",		1, 65535 },
+	{ "workers",		1, PREFORKD_MAX_WORKERS },
+	{ "max_requests",	0, 1000000000 },
+	{ "max_requests_jitter", 0, 1000000000 },
+};
+
+/* The lines where options were set, for messages after the parse. */
+struct conf_line {
+	const char	*name;
+	int		 line;		/* scalar: where set; 0 = default */
+	int		*items;		/* list: line of each value */
+	size_t		 nitems;
+};
+
+/* The state of the parse in progress (see the WARNING above). */
+static struct {
+	const char		*file;
+	struct errlist		*errs;
+	struct conf_line	*lines;
+	size_t			 nlines;
+	int			 bad_identity;	/* user or group unknown */
+} cp;
+
+static char	*conf_read(const char *path, struct errlist *errs);
+static void	 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap);
+static void	 conf_error(int line, const char *opt, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+static struct conf_line	*conf_line(const char *name);
+static int	 conf_validate(cfg_t *cfg, cfg_opt_t *opt);
+static int	 conf_cb_uint(cfg_t *, cfg_opt_t *, const char *, void *);
+static int	 conf_cb_duration(cfg_t *, cfg_opt_t *, const char *, void *);
+static int	 conf_cb_mode(cfg_t *, cfg_opt_t *, const char *, void *);
+static int	 conf_check_listen(cfg_t *cfg, struct conf *conf);
+static int	 conf_check_user(struct conf *conf);
+static void	 conf_check(cfg_t *cfg, struct conf *conf);
+static long	 conf_msg_line(const char *msg);
+static void	 conf_sort_errors(struct errlist *errs, size_t from);
+
+/* libconfuse messages rewritten into our "option: what is wrong" form. */
+static const struct {
+	const char	*confuse;
+	const char	*ours;		/* NULL: "syntax error: " + message */
+	int		 has_opt;	/* the first argument is the option */
+} conf_messages[] = {
+	{ "no such option '%s'", "unknown option", 1 },
+	{ "missing equal sign after option '%s'",
+	    "missing '=' after the option name", 1 },
+	{ "attempt to append to non-list option '%s'",
+	    "'+=' works only on list options", 1 },
+	{ "invalid integer value for option '%s'", "invalid number", 1 },
+	{ "integer value for option '%s' is out of range", "out of range", 1 },
+	{ "invalid boolean value for option '%s'",
+	    "invalid boolean (use true or false)", 1 },
+	{ "duplicate option '%s' not allowed", "set twice", 1 },
+	{ "premature end of file",
+	    "syntax error: unexpected end of file (an unclosed quote or "
+	    "brace?)", 0 },
+};
+
+static void
+conf_error(int line, const char *opt, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0 && opt != NULL)
+		errlist_add(cp.errs, "%s:%d: %s: %s", cp.file, line, opt, msg);
+	else if (line > 0)
+		errlist_add(cp.errs, "%s:%d: %s", cp.file, line, msg);
+	else if (opt != NULL)
+		errlist_add(cp.errs, "%s: %s: %s", cp.file, opt, msg);
+	else
+		errlist_add(cp.errs, "%s: %s", cp.file, msg);
+}
+
+/* Format the message first, then prefix it (no truncated format). */
+static void
+conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char	msg[1024];
+	size_t	i;
+	va_list	aq;
+
+	for (i = 0; i < sizeof(conf_messages) / sizeof(conf_messages[0]);
+	    i++) {
+		if (strcmp(fmt, conf_messages[i].confuse) != 0)
+			continue;
+		if (conf_messages[i].has_opt) {
+			va_copy(aq, ap);
+			conf_error(cfg->line, va_arg(aq, const char *), "%s",
+			    conf_messages[i].ours);
+			va_end(aq);
+		} else
+			conf_error(cfg->line, NULL, "%s",
+			    conf_messages[i].ours);
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_error(cfg->line, NULL, "syntax error: %s", msg);
+}
+
+/*
+ * Blank out comments outside quoted strings: '#' anywhere, and '//' or
+ * '/ *' where a token may start.  Newlines are kept so that libconfuse
+ * counts lines right.
+ */
+void
+conf_strip_comments(char *s)
+{
+	enum { CODE, DQUOTE, SQUOTE, LINE, BLOCK } st = CODE;
+	char	prev = '\n';
+
+	for (; *s != '\0'; prev = *s, s++) {
+		switch (st) {
+		case CODE:
+			if (*s == '"')
+				st = DQUOTE;
+			else if (*s == '\'')
+				st = SQUOTE;
+			else if (*s == '#')
+				st = LINE;
+			else if (*s == '/' && (s[1] == '/' || s[1] == '*') &&
+			    (isspace((unsigned char)prev) ||
+			    strchr("={},(+", prev) != NULL))
+				st = s[1] == '/' ? LINE : BLOCK;
+			else
+				break;
+			if (st == LINE || st == BLOCK) {
+				*s = ' ';
+				if (st == BLOCK)
+					*++s = ' ';
+			}
+			break;
+		case DQUOTE:
+		case SQUOTE:
+			if (*s == '\\' && s[1] != '\0') {
+				prev = *s++;
+				continue;
+			}
+			if (*s == (st == DQUOTE ? '"' : '\''))
+				st = CODE;
+			break;
+		case LINE:
+			if (*s == '\n')
+				st = CODE;
+			else
+				*s = ' ';
+			break;
+		case BLOCK:
+			if (*s == '*' && s[1] == '/') {
+				*s++ = ' ';
+				*s = ' ';
+				st = CODE;
+			} else if (*s != '\n')
+				*s = ' ';
+			break;
+		}
+	}
+}
+
+static struct conf_line *
+conf_line(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cp.nlines; i++)
+		if (strcmp(cp.lines[i].name, name) == 0)
+			return &cp.lines[i];
+	return NULL;
+}
+
+/*
+ * Called by libconfuse after each option is parsed: note where it was set,
+ * refuse a scalar set twice, and check the string options.  Problems are
+ * recorded and 0 returned, so that the parse goes on and reports them all.
+ */
+static int
+conf_validate(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct conf_line	*cl = conf_line(opt->name);
+	size_t			 n = cfg_opt_size(opt), i;
+	const char		*v;
+	int			*items;
+	char			 err[256];
+
+	if (cl == NULL)
+		return 0;
+	if (opt->flags & CFGF_LIST) {
+		/* called once per value and again at the end of the list */
+		if (n > cl->nitems) {
+			items = reallocarray(cl->items, n, sizeof(*items));
+			if (items == NULL)
+				return -1;
+			for (i = cl->nitems; i < n; i++)
+				items[i] = cfg->line;
+			cl->items = items;
+		}
+		cl->nitems = n;
+		return 0;
+	}
+	if (cl->line > 0) {
+		conf_error(cfg->line, opt->name, "set twice (first on line %d)",
+		    cl->line);
+		return 0;
+	}
+	cl->line = cfg->line;
+	if (opt->type != CFGT_STR || (v = cfg_opt_getnstr(opt, 0)) == NULL)
+		return 0;
+	if (strlen(v) >= NAME_MAXLEN) {
+		conf_error(cfg->line, opt->name, "'%.20s...' is too long (at "
+		    "most %d bytes)", v, NAME_MAXLEN - 1);
+	} else if (strcmp(opt->name, "service") == 0) {
+		if (handler_find(v) == NULL) {
+			char	 names[256] = "";
+
+			for (i = 0; handler_at(i) != NULL; i++) {
+				if (i > 0)
+					strlcat(names, ", ", sizeof(names));
+				strlcat(names, handler_at(i)->name,
+				    sizeof(names));
+			}
+			conf_error(cfg->line, opt->name, "unknown service "
+			    "'%s' (built-in services: %s)", v, names);
+		}
+	} else if (strcmp(opt->name, "user") == 0 && *v != '\0') {
+		if (privsep_lookup(v, NULL, NULL, NULL, err, sizeof(err)) ==
+		    -1) {
+			conf_error(cfg->line, opt->name, "%s", err);
+			cp.bad_identity = 1;
+		}
+	} else if (strcmp(opt->name, "group") == 0 && *v != '\0') {
+		if (privsep_lookup(NULL, v, NULL, NULL, err, sizeof(err)) ==
+		    -1) {
+			conf_error(cfg->line, opt->name, "%s", err);
+			cp.bad_identity = 1;
+		}
+	}
+	return 0;
+}
+
+/* Integer options: decimal only, within conf_ranges. */
+static int
+conf_cb_uint(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	unsigned int	v;
+	size_t		i;
+	char		err[128];
+
+	for (i = 0; i < sizeof(conf_ranges) / sizeof(conf_ranges[0]); i++) {
+		if (strcmp(conf_ranges[i].name, opt->name) != 0)
+			continue;
+		if (parse_uint(value, conf_ranges[i].min, conf_ranges[i].max,
+		    &v, err, sizeof(err)) == -1) {
+			conf_error(cfg->line, opt->name, "%s", err);
+			v = conf_ranges[i].min;
+		}
+		*(long *)result = v;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+conf_cb_duration(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	int	ms = 0;
+	char	err[128];
+
+	if (parse_duration_ms(value, &ms, err, sizeof(err)) == -1)
+		conf_error(cfg->line, opt->name, "%s", err);
+	*(long *)result = ms;
+	return 0;
+}
+
+/* File modes: octal, "0660" or "660". */
+static int
+conf_cb_mode(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(value, &end, 8);
+	if (*value == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+	    v > 0777 || !isdigit((unsigned char)*value)) {
+		conf_error(cfg->line, opt->name, "invalid mode '%s' (an octal "
+		    "number from 0 to 0777, e.g. 0660)", value);
+		v = 0666;
+	}
+	*(long *)result = v;
+	return 0;
+}
+
+/* Parse, check and copy the `listen` values. */
+static int
+conf_check_listen(cfg_t *cfg, struct conf *conf)
+{
+	struct conf_line	*cl = conf_line("listen");
+	struct laddr		 a[2];
+	size_t			 i, j, k, n, total = cfg_size(cfg, "listen");
+	const char		*v;
+	char			 err[256];
+	int			 line;
+
+	if (total == 0) {
+		conf_error(0, "listen", "no address given");
+		return -1;
+	}
+	if (total > CONF_MAX_LISTEN) {
+		conf_error(cl->nitems ? cl->items[0] : 0, "listen",
+		    "too many addresses (at most %d)", CONF_MAX_LISTEN);
+		return -1;
+	}
+	conf->listen = calloc(2 * total, sizeof(*conf->listen));
+	if (conf->listen == NULL)
+		return -1;
+	for (i = 0; i < total; i++) {
+		v = cfg_getnstr(cfg, "listen", i);
+		line = i < cl->nitems ? cl->items[i] : 0;
+		if (listen_parse(v, a, &n, err, sizeof(err)) == -1) {
+			conf_error(line, "listen", "%s", err);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			for (j = 0; j < conf->nlisten; j++)
+				if (strcmp(conf->listen[j].text, a[k].text) ==
+				    0)
+					break;
+			if (j < conf->nlisten) {
+				conf_error(line, "listen", "%s is listed twice",
+				    a[k].text);
+				continue;
+			}
+			conf->listen[conf->nlisten++] = a[k];
+		}
+	}
+	return 0;
+}
+
+/*
+ * Resolve the worker user and group.  No `user`: as root, the dedicated
+ * PREFORKD_USER account if it exists, else "nobody"; as another user,
+ * stay that user.  No `group`: the user's primary group.
+ */
+static int
+conf_check_user(struct conf *conf)
+{
+	struct conf_line	*cl = conf_line("user");
+	char			 err[256];
+	const char		*user = conf->user;
+
+	if (*user == '\0' && geteuid() == 0) {
+		user = privsep_lookup(PREFORKD_USER, NULL, NULL, NULL, err,
+		    sizeof(err)) == 0 ? PREFORKD_USER : "nobody";
+		strlcpy(conf->user, user, sizeof(conf->user));
+	}
+	if (*user == '\0') {
+		conf->uid = geteuid();
+		conf->gid = getegid();
+		if (*conf->group != '\0' && privsep_lookup(NULL, conf->group,
+		    NULL, &conf->gid, err, sizeof(err)) == -1)
+			return -1;
+		return 0;
+	}
+	if (privsep_lookup(user, *conf->group ? conf->group : NULL,
+	    &conf->uid, &conf->gid, err, sizeof(err)) == -1 ||
+	    privsep_groups(user, conf->gid, &conf->groups, &conf->ngroups,
+	    err, sizeof(err)) == -1) {
+		conf_error(cl->line, "user", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks across options, after a clean parse. */
+static void
+conf_check(cfg_t *cfg, struct conf *conf)
+{
+	if (conf->max_requests_jitter > 0 && conf->max_requests == 0)
+		conf_error(conf_line("max_requests_jitter")->line,
+		    "max_requests_jitter", "has no effect without "
+		    "max_requests");
+	if (conf_check_listen(cfg, conf) == -1)
+		return;
+	if (!cp.bad_identity)
+		conf_check_user(conf);
+}
+
+/* The line number of a "FILE:LINE: ..." message, 0 if it has none. */
+static long
+conf_msg_line(const char *msg)
+{
+	size_t	len = strlen(cp.file);
+
+	if (strncmp(msg, cp.file, len) != 0 || msg[len] != ':')
+		return 0;
+	return strtol(msg + len + 1, NULL, 10);
+}
+
+/* Sort messages [from, n) by line, stably, so they read top to bottom. */
+static void
+conf_sort_errors(struct errlist *errs, size_t from)
+{
+	size_t	 i, j;
+	char	*m;
+
+	for (i = from + 1; i < errs->n; i++) {
+		m = errs->msg[i];
+		for (j = i; j > from &&
+		    conf_msg_line(errs->msg[j - 1]) > conf_msg_line(m); j--)
+			errs->msg[j] = errs->msg[j - 1];
+		errs->msg[j] = m;
+	}
+}
+
+/* Read a whole configuration file into a NUL-terminated buffer. */
+static char *
+conf_read(const char *path, struct errlist *errs)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		errlist_add(errs, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONF_MAX_SIZE) {
+		errlist_add(errs, "%s: not a regular file of at most %d bytes",
+		    path, CONF_MAX_SIZE);
+		close(fd);
+		return NULL;
+	}
+	if ((buf = malloc(st.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (off < (size_t)st.st_size &&
+	    (n = read(fd, buf + off, st.st_size - off)) > 0)
+		off += n;
+	close(fd);
+	buf[off] = '\0';
+	if (strlen(buf) != off) {
+		errlist_add(errs, "%s: contains a NUL byte", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Parse configuration text; name is the file name used in messages.
+ * Returns the configuration, or NULL with every problem in errs.
+ */
+struct conf *
+conf_parse_buf(const char *name, const char *text, struct errlist *errs)
+{
+	cfg_opt_t	 opts[] = {
+		CFG_STR("service", "incr", CFGF_NONE),
+		CFG_STR_LIST("listen", "{\"127.0.0.1:9090\"}", CFGF_NONE),
+		CFG_INT_CB("backlog", 511, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("unix_mode", 0666, CFGF_NONE, conf_cb_mode),
+		CFG_STR("user", "", CFGF_NONE),
+		CFG_STR("group", "", CFGF_NONE),
+		CFG_INT_CB("workers", 4, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("max_requests", 0, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("max_requests_jitter", 0, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("read_timeout", 60000, CFGF_NONE, conf_cb_duration),
+		CFG_INT_CB("write_timeout", 60000, CFGF_NONE,
+		    conf_cb_duration),
+		CFG_END()
+	};
+	struct conf_line lines[sizeof(opts) / sizeof(opts[0])];
+	struct conf	*conf = NULL;
+	cfg_t		*cfg;
+	char		*buf;
+	size_t		 i, nerr = errs->n;
+	int		 rc;
+
+	if ((buf = strdup(text)) == NULL)
+		return NULL;
+	conf_strip_comments(buf);
+	memset(lines, 0, sizeof(lines));
+	memset(&cp, 0, sizeof(cp));
+	cp.file = name;
+	cp.errs = errs;
+	cp.lines = lines;
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
+		goto done;
+	cfg_set_error_function(cfg, conf_errfunc);
+	for (i = 0; opts[i].name != NULL; i++) {
+		lines[i].name = opts[i].name;
+		cfg_set_validate_func(cfg, opts[i].name, conf_validate);
+	}
+	cp.nlines = i;
+	/* Value errors are collected and the parse goes on; a syntax error
+	   stops it, and then the values are not worth checking further. */
+	if ((rc = cfg_parse_buf(cfg, buf)) != CFG_SUCCESS) {
+		if (errs->n == nerr)
+			conf_error(0, NULL, "cannot parse");
+		goto done;
+	}
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		goto done;
+	strlcpy(conf->file, name, sizeof(conf->file));
+	strlcpy(conf->service, cfg_getstr(cfg, "service"),
+	    sizeof(conf->service));
+	strlcpy(conf->user, cfg_getstr(cfg, "user"), sizeof(conf->user));
+	strlcpy(conf->group, cfg_getstr(cfg, "group"), sizeof(conf->group));
+	conf->backlog = cfg_getint(cfg, "backlog");
+	conf->unix_mode = cfg_getint(cfg, "unix_mode");
+	conf->workers = cfg_getint(cfg, "workers");
+	conf->max_requests = cfg_getint(cfg, "max_requests");
+	conf->max_requests_jitter = cfg_getint(cfg, "max_requests_jitter");
+	conf->read_timeout_ms = cfg_getint(cfg, "read_timeout");
+	conf->write_timeout_ms = cfg_getint(cfg, "write_timeout");
+	conf_check(cfg, conf);
+	if (errs->n != nerr) {
+		conf_free(conf);
+		conf = NULL;
+	}
+ done:
+	if (cfg != NULL)
+		cfg_free(cfg);
+	conf_sort_errors(errs, nerr);
+	for (i = 0; i < cp.nlines; i++)
+		free(lines[i].items);
+	memset(&cp, 0, sizeof(cp));
+	free(buf);
+	return conf;
+}
+
+/* Load and check a configuration file; NULL with every problem in errs. */
+struct conf *
+conf_load(const char *path, struct errlist *errs)
+{
+	struct conf	*conf;
+	char		*text;
+
+	if ((text = conf_read(path, errs)) == NULL)
+		return NULL;
+	conf = conf_parse_buf(path, text, errs);
+	free(text);
+	return conf;
+}
+
+/* The built-in configuration: every option at its default. */
+struct conf *
+conf_defaults(struct errlist *errs)
+{
+	return conf_parse_buf("(built-in defaults)", "", errs);
+}
+
+void
+conf_free(struct conf *conf)
+{
+	if (conf == NULL)
+		return;
+	free(conf->listen);
+	free(conf->groups);
+	free(conf);
+}

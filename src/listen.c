@@ -1,0 +1,323 @@
+/*
+ * Copyright (c) 2026 The preforkd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * listen.c: listen addresses and listening sockets.
+ *
+ * Parses the `listen` values of the configuration into socket addresses,
+ * opens, binds and listens (in the master, as root: hence _priv), and
+ * closes them again.  A leaf module: it never logs, errors are returned
+ * in the caller's buffer.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "preforkd.h"
+
+static int	listen_parse_port(const char *s, in_port_t *port);
+static int	listen_unix_stale(const char *path, char *err, size_t errlen);
+
+static int
+listen_parse_port(const char *s, in_port_t *port)
+{
+	unsigned int	v;
+	char		err[64];
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	if (parse_uint(s, 0, 65535, &v, err, sizeof(err)) == -1)
+		return -1;
+	*port = htons((in_port_t)v);
+	return 0;
+}
+
+/* Canonical text of a socket address: "1.2.3.4:80", "[::1]:80", "unix:/p". */
+void
+laddr_format(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t buflen)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, buflen, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, buflen, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		break;
+	}
+	case AF_UNIX: {
+		const struct sockaddr_un *sun = (const void *)sa;
+
+		if (len > offsetof(struct sockaddr_un, sun_path) &&
+		    sun->sun_path[0] != '\0')
+			snprintf(buf, buflen, "unix:%.*s",
+			    (int)(len - offsetof(struct sockaddr_un, sun_path)),
+			    sun->sun_path);
+		else
+			snprintf(buf, buflen, "unix");
+		break;
+	}
+	default:
+		snprintf(buf, buflen, "family %d", sa->sa_family);
+	}
+}
+
+/*
+ * Parse one `listen` value: "HOST:PORT" with a numeric IPv4 host,
+ * "[IPv6]:PORT", "*:PORT" (all IPv4 and all IPv6 addresses: two entries)
+ * or "unix:/absolute/path".  Fills out[0] (and out[1]), sets *n.
+ */
+int
+listen_parse(const char *spec, struct laddr out[2], size_t *n, char *err,
+    size_t errlen)
+{
+	const char	*colon;
+	char		 host[INET6_ADDRSTRLEN + 2];
+	in_port_t	 port;
+	size_t		 hlen;
+
+	memset(out, 0, 2 * sizeof(*out));
+	*n = 0;
+	if (strncmp(spec, "unix:", 5) == 0) {
+		struct sockaddr_un *sun = (void *)&out[0].ss;
+		const char *path = spec + 5;
+
+		if (path[0] != '/') {
+			snprintf(err, errlen, "'%s': the unix socket path must "
+			    "be absolute", spec);
+			return -1;
+		}
+		if (strlen(path) >= sizeof(sun->sun_path)) {
+			snprintf(err, errlen, "'%s': the unix socket path is "
+			    "longer than %zu bytes", spec,
+			    sizeof(sun->sun_path) - 1);
+			return -1;
+		}
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, path, strlen(path) + 1);
+		out[0].family = AF_UNIX;
+		out[0].len = offsetof(struct sockaddr_un, sun_path) +
+		    strlen(path) + 1;
+		snprintf(out[0].text, sizeof(out[0].text), "unix:%s", path);
+		*n = 1;
+		return 0;
+	}
+
+	colon = strrchr(spec, ':');
+	if (colon == NULL || listen_parse_port(colon + 1, &port) == -1)
+		goto bad;
+	hlen = colon - spec;
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+
+	if (strcmp(host, "*") == 0) {
+		struct sockaddr_in *sin = (void *)&out[0].ss;
+		struct sockaddr_in6 *sin6 = (void *)&out[1].ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		sin->sin_port = port;
+		out[0].family = AF_INET;
+		out[0].len = sizeof(*sin);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_any;
+		sin6->sin6_port = port;
+		out[1].family = AF_INET6;
+		out[1].len = sizeof(*sin6);
+		*n = 2;
+	} else if (host[0] == '[' && host[hlen - 1] == ']') {
+		struct sockaddr_in6 *sin6 = (void *)&out[0].ss;
+
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
+			goto bad;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		out[0].family = AF_INET6;
+		out[0].len = sizeof(*sin6);
+		*n = 1;
+	} else {
+		struct sockaddr_in *sin = (void *)&out[0].ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			goto bad;
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		out[0].family = AF_INET;
+		out[0].len = sizeof(*sin);
+		*n = 1;
+	}
+	laddr_format((struct sockaddr *)&out[0].ss, out[0].len, out[0].text,
+	    sizeof(out[0].text));
+	if (*n == 2)
+		laddr_format((struct sockaddr *)&out[1].ss, out[1].len,
+		    out[1].text, sizeof(out[1].text));
+	return 0;
+ bad:
+	snprintf(err, errlen, "invalid address '%s' (expected IPv4:PORT, "
+	    "[IPv6]:PORT, *:PORT or unix:/path, with PORT 0-65535)", spec);
+	return -1;
+}
+
+/*
+ * A unix socket path that exists: replace it if it is a socket nobody
+ * listens on any more (a stale one); refuse anything else.
+ */
+static int
+listen_unix_stale(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	struct stat		st;
+	int			fd, rc, saved;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen,
+		    "stat %s: %s", path, strerror(errno)), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "%s is in use by a running server", path);
+		return -1;
+	}
+	if (saved != ECONNREFUSED) {
+		snprintf(err, errlen, "connect %s: %s", path, strerror(saved));
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "unlink stale socket %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open, bind and listen on a; fill l.  Inet sockets get SO_REUSEADDR and
+ * IPv6 ones IPV6_V6ONLY; unix sockets replace a stale socket file and get
+ * unix_mode, atomically (through the umask).  The fd is close-on-exec and
+ * blocking.
+ */
+int
+listen_open_priv(struct listener *l, const struct laddr *a, int backlog,
+    mode_t unix_mode, char *err, size_t errlen)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss);
+	struct stat		st;
+	mode_t			old_umask;
+	int			fd, on = 1, rc;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	l->addr = *a;
+	if (a->family == AF_UNIX && listen_unix_stale(a->text + 5, err,
+	    errlen) == -1)
+		return -1;
+	if ((fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket %s: %s", a->text,
+		    strerror(errno));
+		return -1;
+	}
+	if (a->family != AF_UNIX &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	if (a->family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (a->family == AF_UNIX) {
+		old_umask = umask(~unix_mode & 0777);
+		rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+		umask(old_umask);
+	} else
+		rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+	if (rc == -1) {
+		snprintf(err, errlen, "bind %s: %s", a->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (a->family == AF_UNIX && stat(a->text + 5, &st) == 0) {
+		l->unix_dev = st.st_dev;
+		l->unix_ino = st.st_ino;
+	}
+	if (listen(fd, backlog) == -1)
+		goto fail;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
+	    a->family != AF_UNIX)
+		laddr_format((struct sockaddr *)&ss, sslen, l->bound,
+		    sizeof(l->bound));
+	else
+		strlcpy(l->bound, a->text, sizeof(l->bound));
+	l->fd = fd;
+	return 0;
+ fail:
+	snprintf(err, errlen, "%s: %s", a->text, strerror(errno));
+	close(fd);
+	listen_close(l, 1);
+	return -1;
+}
+
+/*
+ * Close a listener; with unlink_path, remove its unix socket file if the
+ * path still names the socket we created.
+ */
+void
+listen_close(struct listener *l, int unlink_path)
+{
+	struct stat	st;
+	const char	*path = l->addr.text + 5;
+
+	if (l->fd != -1)
+		close(l->fd);
+	l->fd = -1;
+	if (unlink_path && l->addr.family == AF_UNIX && l->unix_ino != 0 &&
+	    lstat(path, &st) == 0 && st.st_dev == l->unix_dev &&
+	    st.st_ino == l->unix_ino)
+		unlink(path);
+	l->unix_ino = 0;
+}

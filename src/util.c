@@ -1,0 +1,198 @@
+/*
+ * Copyright (c) 2026 The preforkd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * util.c: small leaf helpers shared by the modules: value parsers used by
+ * the configuration (durations, bounded integers), the monotonic clock,
+ * error lists and signal names.
+ *
+ * Runs in any process.  Never logs: parsers return -1 and describe the
+ * problem in the caller's err buffer.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "preforkd.h"
+
+static const struct {
+	const char	*suffix;
+	long long	 ms;
+} duration_units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60 * 1000 },
+	{ "h", 60 * 60 * 1000 },
+	{ "d", 24 * 60 * 60 * 1000 },
+	{ "", 1000 },		/* a bare number is seconds, like nginx */
+};
+
+/*
+ * Parse "500ms", "30s", "5m", "1h", "2d" or a bare number of seconds into
+ * milliseconds, at most INT_MAX (24 days).
+ */
+int
+parse_duration_ms(const char *s, int *ms, char *err, size_t errlen)
+{
+	const char	*p = s;
+	long long	 n = 0;
+	size_t		 i;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (*p - '0');
+		if (n > INT_MAX)
+			goto range;
+	}
+	for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]);
+	    i++) {
+		size_t sl = strlen(duration_units[i].suffix);
+
+		if (strncmp(p, duration_units[i].suffix, sl) != 0)
+			continue;
+		if (p[sl] != '\0' && !isspace((unsigned char)p[sl]))
+			continue;
+		for (p += sl; isspace((unsigned char)*p); p++)
+			;
+		if (*p != '\0')
+			goto bad;
+		if (n > INT_MAX / duration_units[i].ms)
+			goto range;
+		*ms = (int)(n * duration_units[i].ms);
+		return 0;
+	}
+ bad:
+	snprintf(err, errlen, "invalid duration '%s' (use a number with "
+	    "a unit: 500ms, 30s, 5m, 1h, 2d)", s);
+	return -1;
+ range:
+	snprintf(err, errlen, "duration '%s' is too long (at most 24 days)",
+	    s);
+	return -1;
+}
+
+/* Parse a decimal integer within [min, max]. */
+int
+parse_uint(const char *s, unsigned int min, unsigned int max,
+    unsigned int *val, char *err, size_t errlen)
+{
+	const char	*p = s;
+	long long	 n = 0;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (*p - '0');
+		if (n > UINT_MAX)
+			goto range;
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '\0')
+		goto bad;
+	if (n < min || n > max)
+		goto range;
+	*val = (unsigned int)n;
+	return 0;
+ bad:
+	snprintf(err, errlen, "invalid number '%s'", s);
+	return -1;
+ range:
+	snprintf(err, errlen, "%s is out of range (%u to %u)", s, min, max);
+	return -1;
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+errlist_add(struct errlist *errs, const char *fmt, ...)
+{
+	va_list	  ap;
+	char	**n, *m;
+
+	if (errs == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) == -1)
+		m = NULL;
+	va_end(ap);
+	if (m == NULL)
+		return;
+	n = reallocarray(errs->msg, errs->n + 1, sizeof(*n));
+	if (n == NULL) {
+		free(m);
+		return;
+	}
+	errs->msg = n;
+	errs->msg[errs->n++] = m;
+}
+
+void
+errlist_free(struct errlist *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		free(errs->msg[i]);
+	free(errs->msg);
+	errs->msg = NULL;
+	errs->n = 0;
+}
+
+/* "SIGSEGV" for SIGSEGV; async-signal-safe (returns static strings). */
+const char *
+signame(int signo)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP",
+		[SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
+		[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1",
+		[SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
+		[SIGTERM] = "SIGTERM", [SIGCHLD] = "SIGCHLD",
+		[SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+		[SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN",
+		[SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",
+		[SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+		[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+		[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
+	};
+
+	if (signo > 0 && (size_t)signo < sizeof(names) / sizeof(names[0]) &&
+	    names[signo] != NULL)
+		return names[signo];
+	return "unknown signal";
+}

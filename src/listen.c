@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -238,8 +239,8 @@ listen_unix_stale(const char *path, char *err, size_t errlen)
 }
 
 /*
- * Open, bind and listen on a; fill l.  Inet sockets get SO_REUSEADDR and
- * IPv6 ones IPV6_V6ONLY; unix sockets replace a stale socket file and get
+ * Open, bind and listen on a; fill l.  TCP sockets get SO_REUSEADDR and
+ * TCP_NODELAY, IPv6 ones IPV6_V6ONLY; unix sockets replace a stale socket file and get
  * unix_mode, atomically (through the umask).  The fd is close-on-exec and
  * blocking.
  */
@@ -269,6 +270,10 @@ listen_open_priv(struct listener *l, const struct laddr *a, int backlog,
 		goto fail;
 	if (a->family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	/* Accepted sockets inherit it: no per-connection system call. */
+	if (a->family != AF_UNIX &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		goto fail;
 	if (a->family == AF_UNIX) {
 		old_umask = umask(~unix_mode & 0777);

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""emfile: a worker out of file descriptors backs off (no busy loop) and
+logs at most once a second, then serves again once descriptors are free."""
+
+import os
+import resource
+import time
+
+import pfd
+from pfd import check
+
+# fds 0-2 and the listener (3): a fifth descriptor is not allowed, so
+# every accept(2) fails with EMFILE.
+LIMIT = 4
+
+
+def limit():
+    # a soft limit only: the hard one leaves room to raise it again
+    resource.setrlimit(resource.RLIMIT_NOFILE, (LIMIT, 64))
+
+
+def raise_limit(pid):
+    """Raise pid's soft limit; prlimit(2) on another user's process needs
+    CAP_SYS_RESOURCE, so do it as the worker's own user."""
+    st = pfd.proc_status(pid)
+    uid, gid = int(st["Uid"].split()[0]), int(st["Gid"].split()[0])
+    child = os.fork()
+    if child == 0:
+        try:
+            if os.geteuid() != uid:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (64, 64))
+            os._exit(0)
+        except BaseException as e:
+            print("prlimit: %r" % e, flush=True)
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    check(status == 0, "soft RLIMIT_NOFILE of the worker raised to 64")
+
+
+d = pfd.Daemon("emfile", pfd.default_conf(workers=1), preexec_fn=limit)
+port = d.port()
+w = d.wait_workers(1)[0]
+c = pfd.connect(port)               # queued: the worker cannot accept it
+time.sleep(0.3)
+cpu0 = pfd.cpu_seconds(w)
+t0 = time.monotonic()
+time.sleep(3)
+cpu = pfd.cpu_seconds(w) - cpu0
+elapsed = time.monotonic() - t0
+n = d.log().count("Too many open files")
+check(n >= 1, "EMFILE is logged (%d lines)" % n)
+check(n <= elapsed + 2, "at most once a second (%d lines in %.1fs)"
+      % (n, elapsed))
+check(cpu < 0.5, "no busy loop: the worker used %.2fs CPU in %.1fs"
+      % (cpu, elapsed))
+
+# Free descriptors: the queued client is served.
+raise_limit(w)
+c.settimeout(5)
+check(pfd.recv_exact(c, 1) == b"*", "once descriptors are available, the "
+      "queued client is served")
+c.sendall(b"^ok$")
+check(pfd.recv_exact(c, 2) == b"pl", "and answered")
+c.close()
+check(d.stop() == 0, "clean stop")

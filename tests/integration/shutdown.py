@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""shutdown: SIGTERM and SIGINT stop every worker and the master (exit 0)
+and remove unix sockets; workers never outlive a master killed with
+SIGKILL; no zombie is left behind after load."""
+
+import os
+import signal
+import time
+
+import pfd
+from pfd import check
+
+for sig in (signal.SIGTERM, signal.SIGINT):
+    d = pfd.Daemon("shutdown", 'listen = { "127.0.0.1:0", '
+                   '"unix:@DIR@/s.sock" }\nworkers = 3\n')
+    workers = d.wait_workers(3)
+    c = pfd.connect(d.port())
+    pfd.recv_exact(c, 1)
+    rc = d.stop(sig)
+    check(rc == 0, "%s: master exits 0" % sig.name)
+    check(not any(pfd.alive(w) for w in workers), "%s: no worker left"
+          % sig.name)
+    check(not os.path.exists(os.path.join(d.dir, "s.sock")),
+          "%s: unix socket removed" % sig.name)
+    try:
+        c.settimeout(5)
+        cut = c.recv(1) == b""
+    except ConnectionResetError:
+        cut = True
+    check(cut, "%s: the in-flight connection is cut (fast stop)" % sig.name)
+    c.close()
+
+# Master killed with SIGKILL: workers follow (PR_SET_PDEATHSIG).
+d = pfd.Daemon("shutdown-kill", pfd.default_conf(workers=4))
+workers = d.wait_workers(4)
+c = pfd.connect(d.port())
+pfd.recv_exact(c, 1)
+os.kill(d.pid, signal.SIGKILL)
+d.proc.wait(5)
+pfd.wait_for(lambda: not any(pfd.alive(w) for w in workers), timeout=5,
+             what="the workers of a killed master to exit")
+check(True, "every worker exits when the master is killed")
+c.close()
+
+# No zombies after load with recycling.
+d = pfd.Daemon("shutdown-zombies", pfd.default_conf(workers=3,
+                                                    max_requests=5))
+for i in range(300):
+    pfd.incr_session(d.port())
+time.sleep(0.3)
+kids = pfd.children(d.pid)
+zombies = [k for k in kids if pfd.proc_state(k) == "Z"]
+check(not zombies, "no zombie children after 60 recycles (%d children)"
+      % len(kids))
+check(len([k for k in kids if pfd.alive(k)]) == 3, "pool back to 3")
+check(d.stop() == 0, "clean stop")

@@ -1,0 +1,124 @@
+#!/bin/sh
+# quickstart.sh: build and run preforkd, or build and test it, on a fresh
+# Debian 12 machine.  Run it as root or with sudo, from the source tree.
+#
+#   contrib/quickstart.sh run    install missing build dependencies, build,
+#                                and start preforkd in the foreground on the
+#                                built-in defaults: 127.0.0.1:9090, service
+#                                incr, 4 workers (try: nc 127.0.0.1 9090)
+#   contrib/quickstart.sh test   install missing dependencies, then build and
+#                                run the whole test suite three ways: with
+#                                -Werror, with ASan+UBSan, and make distcheck;
+#                                ends with one line "N passed, N failed, ..."
+#
+# Builds go to build/<flavour>/ (out of tree); the source tree stays clean.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+BUILD_DEPS="build-essential autoconf automake pkg-config libbsd-dev libconfuse-dev"
+RUN_DEPS="netcat-openbsd"
+TEST_DEPS="check python3 mandoc xz-utils"
+
+say() { printf '\n== %s\n' "$*"; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"
+	elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+	else echo "quickstart: need root to run: $*" >&2; exit 1
+	fi
+}
+
+# Install the Debian packages of $* that are missing (only those).
+deps() {
+	missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing:$missing"
+	as_root apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $missing
+}
+
+# build FLAVOUR [configure options...]: configure once, then make.
+build() {
+	flavour=$1; shift
+	if [ -f "$top/config.status" ]; then
+		echo "quickstart: the source tree is configured in place; run" \
+		    "'make distclean' there first (builds go to build/)" >&2
+		exit 1
+	fi
+	[ -x "$top/configure" ] || (say "autogen"; ./autogen.sh)
+	mkdir -p "build/$flavour"
+	if [ ! -f "build/$flavour/config.status" ]; then
+		say "configure ($flavour): $*"
+		(cd "build/$flavour" && "$top/configure" -q "$@")
+	fi
+	say "make ($flavour)"
+	make -s -C "build/$flavour" -j"$jobs"
+}
+
+# Count the results of the automake harness in build/$1/tests.
+count() {
+	for r in PASS FAIL ERROR SKIP XFAIL XPASS; do
+		n=$(cat "build/$1"/tests/*.trs "build/$1"/tests/*/*.trs \
+		    2>/dev/null | grep -c "^:test-result: $r" || true)
+		eval "n_$r=\$((\${n_$r:-0} + n))"
+	done
+}
+
+run_suite() {
+	flavour=$1; shift
+	build "$flavour" "$@"
+	say "make check ($flavour)"
+	if make -C "build/$flavour" -j"$jobs" check; then :; else
+		status=1
+		for f in "build/$flavour"/tests/*/*.log; do
+			case $f in *test-suite.log) continue;; esac
+			grep -q "^:test-result: \(FAIL\|ERROR\)" "${f%.log}.trs" \
+			    2>/dev/null || continue
+			echo "---- $f"; tail -n 60 "$f"
+		done
+	fi
+	count "$flavour"
+}
+
+case "${1:-}" in
+run)
+	deps $BUILD_DEPS $RUN_DEPS
+	build default
+	say "starting preforkd in the foreground (Ctrl-C stops it)"
+	echo "configuration: etc/preforkd.conf, every option at its default"
+	echo "try, from another terminal:  nc 127.0.0.1 9090"
+	exec build/default/src/preforkd -f -c etc/preforkd.conf
+	;;
+test)
+	deps $BUILD_DEPS $TEST_DEPS
+	status=0
+	run_suite werror --enable-werror --enable-unit-tests
+	run_suite sanitizers --enable-werror --enable-unit-tests \
+	    --enable-sanitizers
+	say "make distcheck"
+	if make -C build/werror distcheck >build/distcheck.log 2>&1; then
+		n_PASS=$((n_PASS + 1))
+		echo "distcheck: PASS"
+	else
+		n_FAIL=$((n_FAIL + 1)); status=1
+		tail -n 80 build/distcheck.log
+		echo "distcheck: FAIL (build/distcheck.log)"
+	fi
+	failed=$((n_FAIL + n_ERROR + n_XPASS))
+	[ "$failed" -eq 0 ] || status=1
+	echo "$n_PASS passed, $failed failed, $n_SKIP skipped"
+	exit $status
+	;;
+*)
+	echo "usage: $0 run|test" >&2
+	exit 64
+	;;
+esac

@@ -61,6 +61,59 @@ static const struct conf_range {
 	{ "workers",		1, PREFORKD_MAX_WORKERS },
 	{ "max_requests",	0, 1000000000 },
 	{ "max_requests_jitter", 0, 1000000000 },
+	{ "worker_rlimit_nofile", 0, 1048576 },
+};
+
+/* Values of the enumerated options. */
+static const struct conf_enum {
+	const char	*opt;
+	const char	*name;
+	int		 value;
+} conf_enums[] = {
+	{ "log_target", "stderr", LOG_TO_STDERR },
+	{ "log_target", "syslog", LOG_TO_SYSLOG },
+	{ "log_target", "file", LOG_TO_FILE },
+	{ "log_level", "debug", LOG_DEBUG },
+	{ "log_level", "info", LOG_INFO },
+	{ "log_level", "notice", LOG_NOTICE },
+	{ "log_level", "warning", LOG_WARNING },
+	{ "log_level", "error", LOG_ERR },
+	{ "syslog_facility", "daemon", LOG_DAEMON },
+	{ "syslog_facility", "user", LOG_USER },
+	{ "syslog_facility", "auth", LOG_AUTH },
+	{ "syslog_facility", "authpriv", LOG_AUTHPRIV },
+	{ "syslog_facility", "local0", LOG_LOCAL0 },
+	{ "syslog_facility", "local1", LOG_LOCAL1 },
+	{ "syslog_facility", "local2", LOG_LOCAL2 },
+	{ "syslog_facility", "local3", LOG_LOCAL3 },
+	{ "syslog_facility", "local4", LOG_LOCAL4 },
+	{ "syslog_facility", "local5", LOG_LOCAL5 },
+	{ "syslog_facility", "local6", LOG_LOCAL6 },
+	{ "syslog_facility", "local7", LOG_LOCAL7 },
+};
+
+static int	conf_str_service(const char *, const char *, char *, size_t);
+static int	conf_str_identity(const char *, const char *, char *, size_t);
+static int	conf_str_path(const char *, const char *, char *, size_t);
+static int	conf_str_directory(const char *, const char *, char *, size_t);
+static int	conf_str_enum(const char *, const char *, char *, size_t);
+static int	conf_enum(const char *opt, const char *v);
+
+/* String options: their room and their check. */
+static const struct conf_string {
+	const char	*name;
+	size_t		 maxlen;	/* with the NUL */
+	int		(*check)(const char *, const char *, char *, size_t);
+} conf_strings[] = {
+	{ "service",		NAME_MAXLEN,	conf_str_service },
+	{ "user",		NAME_MAXLEN,	conf_str_identity },
+	{ "group",		NAME_MAXLEN,	conf_str_identity },
+	{ "chroot",		PATH_MAX,	conf_str_directory },
+	{ "pidfile",		PATH_MAX,	conf_str_path },
+	{ "log_target",		NAME_MAXLEN,	conf_str_enum },
+	{ "log_file",		PATH_MAX,	conf_str_path },
+	{ "log_level",		NAME_MAXLEN,	conf_str_enum },
+	{ "syslog_facility",	NAME_MAXLEN,	conf_str_enum },
 };
 
 /* The lines where options were set, for messages after the parse. */
@@ -69,6 +122,9 @@ struct conf_line {
 	int		 line;		/* scalar: where set; 0 = default */
 	int		*items;		/* list: line of each value */
 	size_t		 nitems;
+	int		 assign[8];	/* list: lines of `name =` */
+	size_t		 nassign;
+	size_t		 cur;		/* list: the assignment being read */
 };
 
 /* The state of the parse in progress (see the WARNING above). */
@@ -93,6 +149,7 @@ static int	 conf_check_listen(cfg_t *cfg, struct conf *conf);
 static int	 conf_check_user(struct conf *conf);
 static void	 conf_check(cfg_t *cfg, struct conf *conf);
 static long	 conf_msg_line(const char *msg);
+static void	 conf_scan_assignments(const char *s, struct conf_line *cl);
 static void	 conf_sort_errors(struct errlist *errs, size_t from);
 
 /* libconfuse messages rewritten into our "option: what is wrong" form. */
@@ -164,15 +221,18 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 /*
  * Blank out comments outside quoted strings: '#' anywhere, and '//' or
  * '/ *' where a token may start.  Newlines are kept so that libconfuse
- * counts lines right.
+ * counts lines right.  Returns the line of a '/ *' never closed, else 0.
  */
-void
+int
 conf_strip_comments(char *s)
 {
 	enum { CODE, DQUOTE, SQUOTE, LINE, BLOCK } st = CODE;
 	char	prev = '\n';
+	int	line = 1, opened = 0;
 
 	for (; *s != '\0'; prev = *s, s++) {
+		if (*s == '\n')
+			line++;
 		switch (st) {
 		case CODE:
 			if (*s == '"')
@@ -187,6 +247,7 @@ conf_strip_comments(char *s)
 				st = s[1] == '/' ? LINE : BLOCK;
 			else
 				break;
+			opened = line;
 			if (st == LINE || st == BLOCK) {
 				*s = ' ';
 				if (st == BLOCK)
@@ -218,6 +279,7 @@ conf_strip_comments(char *s)
 			break;
 		}
 	}
+	return st == BLOCK ? opened : 0;
 }
 
 static struct conf_line *
@@ -248,7 +310,13 @@ conf_validate(cfg_t *cfg, cfg_opt_t *opt)
 	if (cl == NULL)
 		return 0;
 	if (opt->flags & CFGF_LIST) {
-		/* called once per value and again at the end of the list */
+		/* Called once per value (and again at the end of a braced
+		   list).  A value past the next `name =` starts a new list. */
+		while (cl->cur + 1 < cl->nassign &&
+		    cfg->line >= cl->assign[cl->cur + 1]) {
+			cl->cur++;
+			cl->nitems = 0;
+		}
 		if (n > cl->nitems) {
 			items = reallocarray(cl->items, n, sizeof(*items));
 			if (items == NULL)
@@ -268,36 +336,156 @@ conf_validate(cfg_t *cfg, cfg_opt_t *opt)
 	cl->line = cfg->line;
 	if (opt->type != CFGT_STR || (v = cfg_opt_getnstr(opt, 0)) == NULL)
 		return 0;
-	if (strlen(v) >= NAME_MAXLEN) {
+	for (i = 0; i < sizeof(conf_strings) / sizeof(conf_strings[0]); i++)
+		if (strcmp(conf_strings[i].name, opt->name) == 0)
+			break;
+	if (i == sizeof(conf_strings) / sizeof(conf_strings[0]))
+		return 0;
+	if (strlen(v) >= conf_strings[i].maxlen)
 		conf_error(cfg->line, opt->name, "'%.20s...' is too long (at "
-		    "most %d bytes)", v, NAME_MAXLEN - 1);
-	} else if (strcmp(opt->name, "service") == 0) {
-		if (handler_find(v) == NULL) {
-			char	 names[256] = "";
+		    "most %zu bytes)", v, conf_strings[i].maxlen - 1);
+	else if (conf_strings[i].check(opt->name, v, err, sizeof(err)) == 0)
+		return 0;
+	else
+		conf_error(cfg->line, opt->name, "%s", err);
+	if (conf_strings[i].check == conf_str_identity)
+		cp.bad_identity = 1;	/* reported: do not resolve it */
+	return 0;
+}
 
-			for (i = 0; handler_at(i) != NULL; i++) {
-				if (i > 0)
-					strlcat(names, ", ", sizeof(names));
-				strlcat(names, handler_at(i)->name,
-				    sizeof(names));
-			}
-			conf_error(cfg->line, opt->name, "unknown service "
-			    "'%s' (built-in services: %s)", v, names);
-		}
-	} else if (strcmp(opt->name, "user") == 0 && *v != '\0') {
-		if (privsep_lookup(v, NULL, NULL, NULL, err, sizeof(err)) ==
-		    -1) {
-			conf_error(cfg->line, opt->name, "%s", err);
-			cp.bad_identity = 1;
-		}
-	} else if (strcmp(opt->name, "group") == 0 && *v != '\0') {
-		if (privsep_lookup(NULL, v, NULL, NULL, err, sizeof(err)) ==
-		    -1) {
-			conf_error(cfg->line, opt->name, "%s", err);
-			cp.bad_identity = 1;
-		}
+static int
+conf_str_service(const char *opt, const char *v, char *err, size_t len)
+{
+	char	names[256] = "";
+	size_t	i;
+
+	if (handler_find(v) != NULL)
+		return 0;
+	for (i = 0; handler_at(i) != NULL; i++) {
+		if (i > 0)
+			strlcat(names, ", ", sizeof(names));
+		strlcat(names, handler_at(i)->name, sizeof(names));
+	}
+	snprintf(err, len, "unknown service '%s' (built-in services: %s)", v,
+	    names);
+	return -1;
+}
+
+/* user and group: must exist (the master resolves them again later). */
+static int
+conf_str_identity(const char *opt, const char *v, char *err, size_t len)
+{
+	if (*v == '\0')
+		return 0;
+	if (strcmp(opt, "user") == 0)
+		return privsep_lookup(v, NULL, NULL, NULL, err, len);
+	return privsep_lookup(NULL, v, NULL, NULL, err, len);
+}
+
+/* An absolute path, or "" (none). */
+static int
+conf_str_path(const char *opt, const char *v, char *err, size_t len)
+{
+	if (*v == '\0' || *v == '/')
+		return 0;
+	snprintf(err, len, "'%s' is not an absolute path", v);
+	return -1;
+}
+
+/* chroot: "" or an existing directory, by absolute path. */
+static int
+conf_str_directory(const char *opt, const char *v, char *err, size_t len)
+{
+	struct stat	st;
+
+	if (conf_str_path(opt, v, err, len) == -1 || *v == '\0')
+		return *v == '\0' ? 0 : -1;
+	if (stat(v, &st) == -1) {
+		snprintf(err, len, "%s: %s", v, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "%s is not a directory", v);
+		return -1;
+	}
+	if (strcmp(v, "/") == 0) {
+		snprintf(err, len, "chroot to / is no chroot (leave it empty)");
+		return -1;
 	}
 	return 0;
+}
+
+/* The value of an enumerated option, or -1. */
+static int
+conf_enum(const char *opt, const char *v)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(conf_enums) / sizeof(conf_enums[0]); i++)
+		if (strcmp(conf_enums[i].opt, opt) == 0 &&
+		    strcmp(conf_enums[i].name, v) == 0)
+			return conf_enums[i].value;
+	return -1;
+}
+
+static int
+conf_str_enum(const char *opt, const char *v, char *err, size_t len)
+{
+	size_t	i;
+	int	n = 0;
+
+	if (conf_enum(opt, v) != -1 || (*v == '\0' &&
+	    strcmp(opt, "log_target") == 0))
+		return 0;
+	snprintf(err, len, "unknown value '%s' (one of:", v);
+	for (i = 0; i < sizeof(conf_enums) / sizeof(conf_enums[0]); i++)
+		if (strcmp(conf_enums[i].opt, opt) == 0) {
+			strlcat(err, n++ ? ", " : " ", len);
+			strlcat(err, conf_enums[i].name, len);
+		}
+	strlcat(err, ")", len);
+	return -1;
+}
+
+/*
+ * The lines where the list option name is assigned with `=` (not `+=`)
+ * in comment-free text, outside quotes.  libconfuse lets a second `=`
+ * silently replace a list; preforkd calls it an error.
+ */
+static void
+conf_scan_assignments(const char *s, struct conf_line *cl)
+{
+	const char	*p;
+	size_t		 len = strlen(cl->name);
+	char		 q = 0, prev = '\n';
+	int		 line = 1;
+
+	for (; *s != '\0'; prev = *s, s++) {
+		if (*s == '\n')
+			line++;
+		if (q != 0) {
+			if (*s == '\\' && s[1] != '\0' && s[1] != '\n')
+				s++;
+			else if (*s == q)
+				q = 0;
+			continue;
+		}
+		if (*s == '"' || *s == '\'') {
+			q = *s;
+			continue;
+		}
+		if (strncmp(s, cl->name, len) != 0 || isalnum((unsigned char)prev)
+		    || prev == '_')
+			continue;
+		for (p = s + len; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '=' && cl->nassign < sizeof(cl->assign) /
+		    sizeof(cl->assign[0]))
+			cl->assign[cl->nassign++] = line;
+	}
+	if (cl->nassign > 1)
+		conf_error(cl->assign[1], cl->name, "set twice (first on line "
+		    "%d); use += to add to a list", cl->assign[0]);
 }
 
 /* Integer options: decimal only, within conf_ranges. */
@@ -442,6 +630,17 @@ conf_check(cfg_t *cfg, struct conf *conf)
 		conf_error(conf_line("max_requests_jitter")->line,
 		    "max_requests_jitter", "has no effect without "
 		    "max_requests");
+	if (conf->log_target != LOG_TO_FILE && conf_line("log_file")->line)
+		conf_error(conf_line("log_file")->line, "log_file", "has no "
+		    "effect without log_target = file");
+	if (conf->log_target == LOG_TO_FILE && *conf->log_file == '\0')
+		conf_error(conf_line("log_file")->line, "log_file", "is "
+		    "needed with log_target = file");
+	if (conf->log_target != LOG_TO_SYSLOG && conf->log_target !=
+	    LOG_TO_AUTO && conf_line("syslog_facility")->line)
+		conf_error(conf_line("syslog_facility")->line,
+		    "syslog_facility", "has no effect without log_target = "
+		    "syslog");
 	if (conf_check_listen(cfg, conf) == -1)
 		return;
 	if (!cp.bad_identity)
@@ -533,6 +732,16 @@ conf_parse_buf(const char *name, const char *text, struct errlist *errs)
 		CFG_INT_CB("read_timeout", 60000, CFGF_NONE, conf_cb_duration),
 		CFG_INT_CB("write_timeout", 60000, CFGF_NONE,
 		    conf_cb_duration),
+		CFG_STR("chroot", "", CFGF_NONE),
+		CFG_BOOL("worker_core_dumps", cfg_false, CFGF_NONE),
+		CFG_INT_CB("worker_rlimit_nofile", 0, CFGF_NONE, conf_cb_uint),
+		CFG_STR("pidfile", RUNSTATEDIR "/preforkd/preforkd.pid",
+		    CFGF_NONE),
+		CFG_STR("log_target", "", CFGF_NONE),
+		CFG_STR("log_file", LOCALSTATEDIR "/log/preforkd.log",
+		    CFGF_NONE),
+		CFG_STR("log_level", "info", CFGF_NONE),
+		CFG_STR("syslog_facility", "daemon", CFGF_NONE),
 		CFG_END()
 	};
 	struct conf_line lines[sizeof(opts) / sizeof(opts[0])];
@@ -544,12 +753,14 @@ conf_parse_buf(const char *name, const char *text, struct errlist *errs)
 
 	if ((buf = strdup(text)) == NULL)
 		return NULL;
-	conf_strip_comments(buf);
 	memset(lines, 0, sizeof(lines));
 	memset(&cp, 0, sizeof(cp));
 	cp.file = name;
 	cp.errs = errs;
 	cp.lines = lines;
+	if ((rc = conf_strip_comments(buf)) != 0)
+		conf_error(rc, NULL, "syntax error: a /* comment is never "
+		    "closed");
 	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
 		goto done;
 	cfg_set_error_function(cfg, conf_errfunc);
@@ -558,6 +769,9 @@ conf_parse_buf(const char *name, const char *text, struct errlist *errs)
 		cfg_set_validate_func(cfg, opts[i].name, conf_validate);
 	}
 	cp.nlines = i;
+	for (i = 0; opts[i].name != NULL; i++)
+		if (opts[i].flags & CFGF_LIST)
+			conf_scan_assignments(buf, &lines[i]);
 	/* Value errors are collected and the parse goes on; a syntax error
 	   stops it, and then the values are not worth checking further. */
 	if ((rc = cfg_parse_buf(cfg, buf)) != CFG_SUCCESS) {
@@ -580,6 +794,19 @@ conf_parse_buf(const char *name, const char *text, struct errlist *errs)
 	conf->max_requests_jitter = cfg_getint(cfg, "max_requests_jitter");
 	conf->read_timeout_ms = cfg_getint(cfg, "read_timeout");
 	conf->write_timeout_ms = cfg_getint(cfg, "write_timeout");
+	strlcpy(conf->chroot, cfg_getstr(cfg, "chroot"), sizeof(conf->chroot));
+	conf->core_dumps = cfg_getbool(cfg, "worker_core_dumps");
+	conf->rlimit_nofile = cfg_getint(cfg, "worker_rlimit_nofile");
+	strlcpy(conf->pidfile, cfg_getstr(cfg, "pidfile"),
+	    sizeof(conf->pidfile));
+	conf->log_target = *cfg_getstr(cfg, "log_target") == '\0' ?
+	    LOG_TO_AUTO : conf_enum("log_target", cfg_getstr(cfg,
+	    "log_target"));
+	strlcpy(conf->log_file, cfg_getstr(cfg, "log_file"),
+	    sizeof(conf->log_file));
+	conf->log_level = conf_enum("log_level", cfg_getstr(cfg, "log_level"));
+	conf->syslog_facility = conf_enum("syslog_facility",
+	    cfg_getstr(cfg, "syslog_facility"));
 	conf_check(cfg, conf);
 	if (errs->n != nerr) {
 		conf_free(conf);

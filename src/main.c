@@ -16,15 +16,19 @@
 
 /*
  * main.c: the command line.  Parses options, loads the configuration,
- * opens the listeners, detaches unless told to stay in the foreground and
- * hands over to the master loop.  Nothing else lives here, so that the
- * whole daemon is in libpreforkd.a for the tests.
+ * takes the pidfile, opens the log and the listeners, detaches unless
+ * told to stay in the foreground and hands over to the master loop; or,
+ * with -s, signals the running master.  Nothing else lives here, so that
+ * the whole daemon is in libpreforkd.a for the tests.
  */
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,34 +38,52 @@
 
 #define DEFAULT_CONF	SYSCONFDIR "/preforkd.conf"
 
+static const struct {
+	const char	*name;
+	int		 signo;
+} control_signals[] = {
+	{ "stop", SIGTERM },
+	{ "quit", SIGQUIT },
+	{ "reload", SIGHUP },
+	{ "reopen", SIGUSR1 },
+};
+
 static __dead void	usage(int status);
 static void		daemonize(void);
+static int		signal_master(const char *pidfile, const char *cmd);
+static int		mkdir_parents(const char *path);
+static struct pidfh	*pidfile_take(const char *path);
 
 extern char	**environ;
 
 static __dead void
 usage(int status)
 {
-	size_t	i;
+	FILE	*f = status ? stderr : stdout;
+	size_t	 i;
 
-	fprintf(status ? stderr : stdout,
-	    "usage: preforkd [-fhtVv] [-c file]\n"
-	    "  -c file  configuration file (default %s)\n"
-	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -h       show this help\n"
-	    "  -t       check the configuration and exit\n"
-	    "  -V       show the version\n"
-	    "  -v       verbose: log debug messages\n"
+	fprintf(f,
+	    "usage: preforkd [-fhtVv] [-c file] [-p pidfile] [-s signal]\n"
+	    "  -c file     configuration file (default %s)\n"
+	    "  -f          stay in the foreground, log to stderr\n"
+	    "  -h          show this help\n"
+	    "  -p pidfile  pid file, overriding the configuration\n"
+	    "  -s signal   signal the running master: stop, quit, reload, "
+	    "reopen\n"
+	    "  -t          check the configuration and exit\n"
+	    "  -V          show the version\n"
+	    "  -v          verbose: log debug messages\n"
 	    "services:\n", DEFAULT_CONF);
 	for (i = 0; handler_at(i) != NULL; i++)
-		fprintf(status ? stderr : stdout, "  %-8s %s\n",
-		    handler_at(i)->name, handler_at(i)->description);
+		fprintf(f, "  %-11s %s\n", handler_at(i)->name,
+		    handler_at(i)->description);
 	exit(status);
 }
 
 /*
  * Detach: fork, new session, fork again (never reacquire a terminal),
- * chdir /, stdio on /dev/null, umask 027.
+ * chdir /, umask 027, stdin and stdout on /dev/null, and stderr too unless
+ * the log goes there.
  */
 static void
 daemonize(void)
@@ -89,13 +111,110 @@ daemonize(void)
 	if (chdir("/") == -1)
 		fatal("chdir /");
 	umask(027);
-	if ((fd = open("/dev/null", O_RDWR)) == -1)
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
 		fatal("/dev/null");
 	dup2(fd, STDIN_FILENO);
 	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
+	if (log_gettarget() != LOG_TO_STDERR)
+		dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
+}
+
+/* Create the missing directories above path (a runtime directory). */
+static int
+mkdir_parents(const char *path)
+{
+	char	dir[PATH_MAX], *p;
+
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
+		return -1;
+	if ((p = strrchr(dir, '/')) == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Lock and open the pidfile, or say who holds it and exit 1. */
+static struct pidfh *
+pidfile_take(const char *path)
+{
+	struct pidfh	*pfh;
+	pid_t		 other = 0;
+
+	if (mkdir_parents(path) == -1)
+		fatal("pidfile %s: cannot create its directory", path);
+	if ((pfh = pidfile_open(path, 0644, &other)) != NULL)
+		return pfh;
+	if (errno == EEXIST)
+		fatalx("already running, pid %ld (pidfile %s)", (long)other,
+		    path);
+	fatal("pidfile %s", path);
+}
+
+/*
+ * -s: send the signal named cmd to the master whose pid is in pidfile.
+ * The pidfile is locked by a running master: an unlocked one is stale.
+ */
+static int
+signal_master(const char *pidfile, const char *cmd)
+{
+	char	 buf[32];
+	size_t	 i;
+	ssize_t	 n;
+	long	 pid;
+	int	 fd, signo = 0;
+
+	for (i = 0; i < sizeof(control_signals) / sizeof(control_signals[0]);
+	    i++)
+		if (strcmp(control_signals[i].name, cmd) == 0)
+			signo = control_signals[i].signo;
+	if (signo == 0) {
+		fprintf(stderr, "preforkd: -s %s: unknown signal (stop, quit, "
+		    "reload or reopen)\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (*pidfile == '\0') {
+		fprintf(stderr, "preforkd: -s needs a pidfile (the "
+		    "configuration disables it)\n");
+		return 1;
+	}
+	if ((fd = open(pidfile, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "preforkd: not running (%s: %s)\n", pidfile,
+		    strerror(errno));
+		return 1;
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		fprintf(stderr, "preforkd: not running (stale pidfile %s)\n",
+		    pidfile);
+		close(fd);
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1) {
+		fprintf(stderr, "preforkd: %s: no pid in the pidfile\n",
+		    pidfile);
+		return 1;
+	}
+	if (kill((pid_t)pid, signo) == -1) {
+		fprintf(stderr, "preforkd: kill %ld: %s\n", pid,
+		    strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -103,12 +222,14 @@ main(int argc, char *argv[])
 {
 	struct master	 m;
 	struct errlist	 errs = { NULL, 0 };
-	const char	*file = DEFAULT_CONF;
+	struct pidfh	*pfh = NULL;
+	const char	*file = DEFAULT_CONF, *pidfile = NULL, *cmd = NULL;
+	char		 err[PATH_MAX + 128];
 	int		 ch, foreground = 0, check = 0, verbose = 0, status;
 	size_t		 i;
 
 	setproctitle_init(argc, argv, environ);
-	while ((ch = getopt(argc, argv, "c:fhtVv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fhp:s:tVv")) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -118,6 +239,12 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 's':
+			cmd = optarg;
+			break;
 		case 't':
 			check = 1;
 			break;
@@ -131,7 +258,7 @@ main(int argc, char *argv[])
 			usage(EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (cmd != NULL && check))
 		usage(EXIT_USAGE);
 
 	log_init(LOG_TO_STDERR, verbose ? LOG_DEBUG : LOG_INFO);
@@ -142,25 +269,41 @@ main(int argc, char *argv[])
 	errlist_free(&errs);
 	if (m.conf == NULL) {
 		fprintf(stderr, "preforkd: %s: configuration has errors, not "
-		    "%s\n", file, check ? "valid" : "starting");
+		    "%s\n", file, check ? "valid" : cmd ? "signalling" :
+		    "starting");
 		return EXIT_PERMANENT;
 	}
+	if (pidfile != NULL)
+		strlcpy(m.conf->pidfile, pidfile, sizeof(m.conf->pidfile));
 	if (check) {
 		printf("preforkd: %s: configuration OK\n", file);
 		conf_free(m.conf);
 		return 0;
 	}
+	if (cmd != NULL) {
+		status = signal_master(m.conf->pidfile, cmd);
+		conf_free(m.conf);
+		return status;
+	}
 
+	if (*m.conf->pidfile != '\0')
+		pfh = pidfile_take(m.conf->pidfile);
+	if (log_open(m.conf->log_target, verbose ? LOG_DEBUG :
+	    m.conf->log_level, m.conf->syslog_facility, m.conf->log_file,
+	    foreground, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (master_open(&m) == -1) {
+		pidfile_remove(pfh);
 		conf_free(m.conf);
 		return 1;
 	}
-	if (!foreground) {
+	if (!foreground)
 		daemonize();
-		log_init(LOG_TO_SYSLOG, verbose ? LOG_DEBUG : LOG_INFO);
-	}
+	if (pfh != NULL && pidfile_write(pfh) == -1)
+		log_warn("pidfile %s", m.conf->pidfile);
 	m.foreground = foreground;
 	status = master_run(&m);
+	pidfile_remove(pfh);
 	conf_free(m.conf);
 	return status;
 }

@@ -48,6 +48,7 @@
 static int	master_stop(struct master *m, const sigset_t *waitmask);
 static void	master_close_listeners(struct master *m);
 static int	master_wait(const sigset_t *waitmask, int timeout_ms);
+static int	master_ready(struct master *m);
 
 /*
  * Check the process identity against the configuration and open every
@@ -99,22 +100,55 @@ master_close_listeners(struct master *m)
 	m->nlisteners = 0;
 }
 
-/* Sleep until a signal arrives or timeout_ms passes (-1: no timeout). */
+/*
+ * Sleep until a signal arrives, the workers log something (log file
+ * target), or timeout_ms passes (-1: no timeout).
+ */
 static int
 master_wait(const sigset_t *waitmask, int timeout_ms)
 {
 	struct timespec	ts, *tsp = NULL;
+	struct pollfd	pfd;
+	int		n;
 
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
 		tsp = &ts;
 	}
-	if (ppoll(NULL, 0, tsp, waitmask) == -1 && errno != EINTR) {
+	pfd.fd = log_pipe_fd();
+	pfd.events = POLLIN;
+	n = ppoll(&pfd, pfd.fd == -1 ? 0 : 1, tsp, waitmask);
+	if (n == -1 && errno != EINTR) {
 		log_warn("ppoll");
 		return -1;
 	}
+	if (n > 0 && (pfd.revents & POLLIN))
+		log_pipe_drain();
 	return 0;
+}
+
+/*
+ * Tell the service manager the daemon is up once every worker of the
+ * pool has reached accept(2) (as its scoreboard slot says).  Returns 1
+ * when ready.
+ */
+static int
+master_ready(struct master *m)
+{
+	unsigned int	i;
+	uint32_t	state;
+
+	for (i = 0; i < m->pool.nslots; i++) {
+		state = sb_read(&m->sb.slots[i]).state;
+		if (m->pool.slots[i].pid <= 0 || (state != SB_IDLE &&
+		    state != SB_BUSY))
+			return 0;
+	}
+	log_notice("ready: %u workers", m->pool.nslots);
+	notify("READY=1\nSTATUS=%u workers, service %s, %zu listeners",
+	    m->pool.nslots, m->conf->service, m->nlisteners);
+	return 1;
 }
 
 /*
@@ -127,6 +161,7 @@ master_stop(struct master *m, const sigset_t *waitmask)
 	int64_t	deadline = now_ms() + MASTER_STOP_TIMEOUT_MS;
 
 	m->pool.stopping = 1;
+	notify("STOPPING=1\nSTATUS=stopping");
 	pool_signal(&m->pool, SIGTERM);
 	for (;;) {
 		pool_reap(m);
@@ -151,7 +186,7 @@ master_run(struct master *m)
 {
 	sigset_t	waitmask;
 	size_t		i;
-	int		timeout, status = 0, signo;
+	int		timeout, status = 0, signo, ready = 0;
 
 	sig_master_init(&waitmask);
 	log_procinit("master", 1, 0);
@@ -164,9 +199,14 @@ master_run(struct master *m)
 	log_notice("preforkd %s started: service %s, %u workers, user %s",
 	    PACKAGE_VERSION, m->conf->service, m->conf->workers,
 	    *m->conf->user ? m->conf->user : "(unchanged)");
+	if (*m->conf->chroot != '\0')
+		log_notice("workers are confined to %s", m->conf->chroot);
 	if (geteuid() == 0 && m->conf->uid == 0)
 		log_warnx("workers run as root (user = root): a compromised "
 		    "worker owns the machine");
+	else if (geteuid() != 0)
+		log_notice("not started as root: the workers keep uid %u, "
+		    "with no capabilities", (unsigned)geteuid());
 
 	for (;;) {
 		if (sig_take(SIGCHLD))
@@ -181,11 +221,18 @@ master_run(struct master *m)
 			status = EXIT_PERMANENT;
 			break;
 		}
+		if (sig_take(SIGUSR1)) {
+			if (log_reopen() == 0)
+				log_notice("SIGUSR1: log reopened");
+		}
 		for (signo = 1; signo < NSIG; signo++)
 			if (signo != SIGCHLD && sig_take(signo))
 				log_notice("%s ignored: not supported by this "
 				    "version", signame(signo));
 		timeout = pool_maintain(m, now_ms());
+		if (!ready && !(ready = master_ready(m)) &&
+		    (timeout < 0 || timeout > 20))
+			timeout = 20;	/* until every worker is up */
 		master_wait(&waitmask, timeout);
 	}
 	master_stop(m, &waitmask);

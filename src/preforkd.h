@@ -90,6 +90,14 @@ struct conf {
 	unsigned int	 max_requests_jitter;
 	int		 read_timeout_ms;	/* 0 = none */
 	int		 write_timeout_ms;
+	char		 chroot[PATH_MAX];	/* "" = none */
+	int		 core_dumps;		/* worker_core_dumps */
+	unsigned int	 rlimit_nofile;		/* 0 = inherited */
+	char		 pidfile[PATH_MAX];	/* "" = none */
+	int		 log_target;		/* LOG_TO_* */
+	char		 log_file[PATH_MAX];
+	int		 log_level;		/* LOG_DEBUG ... LOG_ERR */
+	int		 syslog_facility;	/* LOG_DAEMON ... */
 };
 
 /* A list of error messages, collected before they are reported. */
@@ -175,7 +183,7 @@ struct conf	*conf_load(const char *path, struct errlist *errs);
 struct conf	*conf_parse_buf(const char *name, const char *text,
 		    struct errlist *errs);
 struct conf	*conf_defaults(struct errlist *errs);
-void		 conf_strip_comments(char *text);
+int		 conf_strip_comments(char *text);
 void		 conf_free(struct conf *conf);
 
 /* listen.c */
@@ -199,9 +207,20 @@ void		 errlist_free(struct errlist *errs);
 const char	*signame(int signo);
 
 /* log.c */
+#define LOG_TO_AUTO	-1	/* stderr in the foreground or under
+				   systemd, else syslog */
 #define LOG_TO_STDERR	0
 #define LOG_TO_SYSLOG	1
+#define LOG_TO_FILE	2
 void		 log_init(int target, int level);
+int		 log_open(int target, int level, int facility, const char *path,
+		    int foreground, char *err, size_t errlen);
+int		 log_gettarget(void);
+int		 log_reopen(void);
+int		 log_pipe_fd(void);
+void		 log_pipe_drain(void);
+void		 log_worker_init(void);
+void		 log_worker_reopen(void);
 void		 log_procinit(const char *name, int fatal_status, int child);
 int		 log_getlevel(void);
 void		 log_setlevel(int level);
@@ -238,6 +257,11 @@ int		 privsep_groups(const char *user, gid_t gid, gid_t **groups,
 		    int *ngroups, char *err, size_t errlen);
 void		 privsep_drop(const struct conf *conf);
 
+/* notify.c */
+int		 notify_enabled(void);
+void		 notify(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
 /* pool.c */
 void		 pool_init(struct pool *pool, unsigned int nslots);
 void		 pool_free(struct pool *pool);
@@ -268,6 +292,7 @@ int		 master_run(struct master *m);
 void		 handler_set_timeouts(int fd, int read_ms, int write_ms);
 
 /* handlers/handlers.c */
+int			 handler_register(const struct handler *h);
 const struct handler	*handler_find(const char *name);
 const struct handler	*handler_at(size_t i);
 

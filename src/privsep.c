@@ -16,8 +16,8 @@
 
 /*
  * privsep.c: the privilege fence.  The only file that may change the
- * process credentials (setgroups, setresgid, setresuid) or set
- * PR_SET_NO_NEW_PRIVS.
+ * process credentials (chroot, setgroups, setresgid, setresuid,
+ * capabilities) or set PR_SET_NO_NEW_PRIVS.
  *
  * privsep_lookup() and privsep_groups() run in the master at
  * configuration time; privsep_drop() runs in every new worker before it
@@ -28,7 +28,11 @@
  */
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -109,46 +113,115 @@ privsep_groups(const char *user, gid_t gid, gid_t **groups, int *ngroups,
 	return 0;
 }
 
+/* Drop every capability: effective, permitted, inheritable, ambient. */
+static void
+privsep_drop_caps(void)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
+	size_t				i;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		fatalx_status(EXIT_PERMANENT, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): "
+		    "%s", strerror(errno));
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatalx_status(EXIT_PERMANENT, "capset: %s", strerror(errno));
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		fatalx_status(EXIT_PERMANENT, "capget: %s", strerror(errno));
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective || data[i].permitted ||
+		    data[i].inheritable)
+			fatalx_status(EXIT_PERMANENT, "capabilities remain "
+			    "after the drop");
+}
+
+/* Resource limits of a worker, set while it may still raise them. */
+static void
+privsep_limits(const struct conf *conf)
+{
+	struct rlimit	rl;
+
+	if (conf->rlimit_nofile > 0) {
+		rl.rlim_cur = rl.rlim_max = conf->rlimit_nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			fatalx_status(EXIT_PERMANENT, "setrlimit(RLIMIT_NOFILE, "
+			    "%u): %s", conf->rlimit_nofile, strerror(errno));
+	}
+	if (!conf->core_dumps) {
+		rl.rlim_cur = rl.rlim_max = 0;
+		if (setrlimit(RLIMIT_CORE, &rl) == -1)
+			fatalx_status(EXIT_PERMANENT, "setrlimit(RLIMIT_CORE): "
+			    "%s", strerror(errno));
+	}
+}
+
 /*
- * Become conf->uid/conf->gid for good, in a new worker.  Order matters:
- * groups, then gid, then uid (the uid change removes the right to change
- * the others).  Then prove it: no id is 0 any more and setuid(0) fails.
+ * Become conf->uid/conf->gid for good, in a new worker that has already
+ * closed the descriptors it does not need.  Order matters: chroot (needs
+ * root), limits (raising one needs root), groups, gid, then uid (the uid
+ * change removes the right to change the others).  Then prove it: no id
+ * is 0 any more, setuid(0) fails, no capability is left.  Then
+ * no_new_privs, and no core dumps unless asked for.
  */
 void
 privsep_drop(const struct conf *conf)
 {
 	uid_t	ruid, euid, suid;
 	gid_t	rgid, egid, sgid;
+	int	root = geteuid() == 0;
 
-	if (geteuid() != 0) {
-		if (conf->uid != geteuid())
-			fatalx_status(EXIT_PERMANENT, "cannot switch to user "
-			    "%s: the master does not run as root", conf->user);
-		goto nnp;
+	if (!root && conf->uid != geteuid())
+		fatalx_status(EXIT_PERMANENT, "cannot switch to user %s: the "
+		    "master does not run as root", conf->user);
+	if (*conf->chroot != '\0') {
+		if (chroot(conf->chroot) == -1)
+			fatalx_status(EXIT_PERMANENT, "chroot %s: %s",
+			    conf->chroot, strerror(errno));
+		if (chdir("/") == -1)
+			fatalx_status(EXIT_PERMANENT, "chdir / in %s: %s",
+			    conf->chroot, strerror(errno));
 	}
-	if (setgroups(conf->ngroups, conf->groups) == -1)
-		fatalx_status(EXIT_PERMANENT, "setgroups: %s", strerror(errno));
-	if (setresgid(conf->gid, conf->gid, conf->gid) == -1)
-		fatalx_status(EXIT_PERMANENT, "setresgid %u: %s",
-		    (unsigned)conf->gid, strerror(errno));
-	if (setresuid(conf->uid, conf->uid, conf->uid) == -1)
-		fatalx_status(EXIT_PERMANENT, "setresuid %u: %s",
-		    (unsigned)conf->uid, strerror(errno));
+	privsep_limits(conf);
+	if (root) {
+		if (setgroups(conf->ngroups, conf->groups) == -1)
+			fatalx_status(EXIT_PERMANENT, "setgroups: %s",
+			    strerror(errno));
+		if (setresgid(conf->gid, conf->gid, conf->gid) == -1)
+			fatalx_status(EXIT_PERMANENT, "setresgid %u: %s",
+			    (unsigned)conf->gid, strerror(errno));
+		if (setresuid(conf->uid, conf->uid, conf->uid) == -1)
+			fatalx_status(EXIT_PERMANENT, "setresuid %u: %s",
+			    (unsigned)conf->uid, strerror(errno));
+	}
 	if (getresuid(&ruid, &euid, &suid) == -1 ||
 	    getresgid(&rgid, &egid, &sgid) == -1 ||
 	    ruid != conf->uid || euid != conf->uid || suid != conf->uid ||
-	    rgid != conf->gid || egid != conf->gid || sgid != conf->gid)
+	    (root && (rgid != conf->gid || egid != conf->gid ||
+	    sgid != conf->gid)))
 		fatalx_status(EXIT_PERMANENT, "privilege drop to %s did not "
 		    "take effect", conf->user);
-	if (conf->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
-		fatalx_status(EXIT_PERMANENT, "privilege drop to %s is not "
-		    "permanent: setuid(0) succeeded", conf->user);
-	if (conf->gid != 0 && conf->uid != 0 &&
-	    (setgid(0) != -1 || setegid(0) != -1))
-		fatalx_status(EXIT_PERMANENT, "privilege drop to %s is not "
-		    "permanent: setgid(0) succeeded", conf->user);
- nnp:
+	if (conf->uid != 0) {
+		if (setuid(0) != -1 || seteuid(0) != -1)
+			fatalx_status(EXIT_PERMANENT, "privilege drop to %s is "
+			    "not permanent: setuid(0) succeeded", conf->user);
+		if (conf->gid != 0 && (setgid(0) != -1 || setegid(0) != -1))
+			fatalx_status(EXIT_PERMANENT, "privilege drop to %s is "
+			    "not permanent: setgid(0) succeeded", conf->user);
+		/* A master with capabilities but not root (systemd
+		   AmbientCapabilities=) passes them on: drop them. */
+		privsep_drop_caps();
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatalx_status(EXIT_PERMANENT, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+		    strerror(errno));
+	/* A uid change made the process undumpable; core dumps need it
+	   dumpable again (WARNING: then the worker's memory is readable by
+	   its user through /proc). */
+	if (prctl(PR_SET_DUMPABLE, conf->core_dumps ? 1 : 0, 0, 0, 0) == -1)
+		fatalx_status(EXIT_PERMANENT, "prctl(PR_SET_DUMPABLE): %s",
 		    strerror(errno));
 }

@@ -47,6 +47,7 @@
 
 #define WORKER_BACKOFF_MS	100	/* after EMFILE, ENFILE, ENOBUFS */
 
+static void	worker_close_fds(const struct worker *w);
 static void	worker_init(struct worker *w);
 static int	worker_accept(struct worker *w, struct sockaddr_storage *ss,
 		    socklen_t *sslen, struct listener **lp);
@@ -54,6 +55,29 @@ static void	worker_serve(struct worker *w, int fd,
 		    struct sockaddr_storage *ss, socklen_t sslen,
 		    const struct listener *l);
 static __dead void worker_exit(struct worker *w, uint32_t reason);
+
+/*
+ * Close every descriptor but stdin, stdout, stderr and the listeners: the
+ * master's pidfile, log file, pipes and anything else it holds stay out
+ * of reach of the worker.
+ */
+static void
+worker_close_fds(const struct worker *w)
+{
+	size_t	i;
+	int	fd, maxkeep = STDERR_FILENO, keep;
+
+	for (i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].fd > maxkeep)
+			maxkeep = w->listeners[i].fd;
+	for (fd = STDERR_FILENO + 1; fd < maxkeep; fd++) {
+		for (keep = 0, i = 0; i < w->nlisteners && !keep; i++)
+			keep = w->listeners[i].fd == fd;
+		if (!keep)
+			(void)close(fd);
+	}
+	closefrom(maxkeep + 1);
+}
 
 static void
 worker_init(struct worker *w)
@@ -65,7 +89,11 @@ worker_init(struct worker *w)
 	snprintf(name, sizeof(name), "worker %u", w->slot);
 	log_procinit(name, EXIT_TEMPFAIL, 1);
 	setproctitle("worker");
+	unsetenv("NOTIFY_SOCKET");	/* only the master talks to systemd */
 
+	log_worker_init();
+	worker_close_fds(w);
+	log_worker_reopen();
 	privsep_drop(w->conf);
 
 	/* After the drop: a credential change clears the death signal. */

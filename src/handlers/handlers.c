@@ -15,8 +15,9 @@
  */
 
 /*
- * handlers.c: the registry of built-in services, looked up by the name
- * given in the `service` option.
+ * handlers.c: the registry of services, looked up by the name given in the
+ * `service` option: the built-ins, then the ones registered at startup
+ * (the test build's handlers today, loadable modules later).
  */
 
 #include <string.h>
@@ -26,29 +27,43 @@
 extern const struct handler	handler_incr;
 extern const struct handler	handler_echo;
 
-static const struct handler *const handlers[] = {
+#define HANDLERS_MAX	32
+
+static const struct handler	*handlers[HANDLERS_MAX] = {
 	&handler_incr,
 	&handler_echo,
-	NULL
 };
+static size_t			 nhandlers = 2;
 
-/* The built-in handler called name, or NULL. */
+/*
+ * Add a service before the configuration is read.  Returns -1 if the
+ * name is taken, the ABI differs or the table is full.
+ */
+int
+handler_register(const struct handler *h)
+{
+	if (h->abi != HANDLER_ABI_VERSION || h->serve == NULL ||
+	    handler_find(h->name) != NULL || nhandlers == HANDLERS_MAX)
+		return -1;
+	handlers[nhandlers++] = h;
+	return 0;
+}
+
+/* The handler called name, or NULL. */
 const struct handler *
 handler_find(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; handlers[i] != NULL; i++)
+	for (i = 0; i < nhandlers; i++)
 		if (strcmp(handlers[i]->name, name) == 0)
 			return handlers[i];
 	return NULL;
 }
 
-/* The i-th built-in handler, or NULL past the end (for listings). */
+/* The i-th handler, or NULL past the end (for listings). */
 const struct handler *
 handler_at(size_t i)
 {
-	if (i >= sizeof(handlers) / sizeof(handlers[0]))
-		return NULL;
-	return handlers[i];
+	return i < nhandlers ? handlers[i] : NULL;
 }

@@ -2,7 +2,9 @@
 """badconf: a bad configuration is refused before anything starts, with
 every error as FILE:LINE: option: message; -t checks without starting."""
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -12,12 +14,15 @@ from pfd import check
 
 tmp = tempfile.mkdtemp(prefix="badconf-",
                        dir=os.environ.get("TMPDIR", "/tmp"))
+atexit.register(shutil.rmtree, tmp, True)
 
 
 def conf(name, text):
+    """A configuration file in the test's directory, with its own pidfile
+    so that tests running in parallel never meet."""
     p = os.path.join(tmp, name)
     with open(p, "w") as f:
-        f.write(text)
+        f.write(text + 'pidfile = "%s/%s.pid"\n' % (tmp, name))
     return p
 
 

@@ -9,8 +9,8 @@ import time
 import pfd
 from pfd import check
 
-# fds 0-2 and the listener (3): a fifth descriptor is not allowed, so
-# every accept(2) fails with EMFILE.
+# fds 0-2 and the listener (3), no pidfile: a fifth descriptor is not
+# allowed, so every accept(2) fails with EMFILE.
 LIMIT = 4
 
 
@@ -40,7 +40,8 @@ def raise_limit(pid):
     check(status == 0, "soft RLIMIT_NOFILE of the worker raised to 64")
 
 
-d = pfd.Daemon("emfile", pfd.default_conf(workers=1), preexec_fn=limit)
+d = pfd.Daemon("emfile", pfd.default_conf(workers=1, pidfile='""'),
+               preexec_fn=limit)
 port = d.port()
 w = d.wait_workers(1)[0]
 c = pfd.connect(port)               # queued: the worker cannot accept it

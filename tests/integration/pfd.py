@@ -172,6 +172,11 @@ class Daemon:
             self.start(wait)
 
     def write_conf(self, conf):
+        """Write the configuration; "@DIR@" is the test's directory, where
+        the pidfile goes unless the configuration names one."""
+        if not re.search(r"^\s*pidfile\s*=", conf, re.M):
+            conf += 'pidfile = "@DIR@/preforkd.pid"\n'
+        self.pidfile = os.path.join(self.dir, "preforkd.pid")
         with open(self.conf_path, "w") as f:
             f.write(conf.replace("@DIR@", self.dir))
 

@@ -20,7 +20,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libbsd-dev libconfuse-dev"
 RUN_DEPS="netcat-openbsd"
-TEST_DEPS="check python3 mandoc xz-utils"
+TEST_DEPS="check python3 mandoc xz-utils logrotate systemd"
 
 say() { printf '\n== %s\n' "$*"; }
 

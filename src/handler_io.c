@@ -17,13 +17,13 @@
 /*
  * handler_io.c: the I/O helpers of the handler interface.
  *
- * Runs in workers.  Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO, set
- * once per connection by the worker, so a read or a write costs exactly
- * one system call: no poll(2) in front of each.
+ * Runs in workers.  Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO
+ * (inherited from the TCP listener, set per connection on unix sockets),
+ * so a read or a write costs exactly one system call: no poll(2) in front
+ * of each.
  */
 
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <errno.h>
 #include <unistd.h>
@@ -32,24 +32,6 @@
 
 static void	handler_io_fail(struct handler_conn *conn, int err,
 		    int timeout);
-
-/* Apply the read and write timeouts (milliseconds, 0 = none) to fd. */
-void
-handler_set_timeouts(int fd, int read_ms, int write_ms)
-{
-	struct timeval	tv;
-
-	if (read_ms > 0) {
-		tv.tv_sec = read_ms / 1000;
-		tv.tv_usec = (read_ms % 1000) * 1000;
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
-	if (write_ms > 0) {
-		tv.tv_sec = write_ms / 1000;
-		tv.tv_usec = (write_ms % 1000) * 1000;
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-}
 
 static void
 handler_io_fail(struct handler_conn *conn, int err, int timeout)

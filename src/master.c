@@ -79,6 +79,13 @@ master_open(struct master *m)
 			return -1;
 		}
 		m->nlisteners++;
+		/* Accepted TCP sockets inherit the listener's timeouts: no
+		   setsockopt() per connection.  (A blocking accept(2) then
+		   returns EAGAIN once per read_timeout when idle.) */
+		if (conf->listen[i].family != AF_UNIX &&
+		    socket_set_timeouts(m->listeners[i].fd,
+		    conf->read_timeout_ms, conf->write_timeout_ms) == 0)
+			m->listeners[i].timeouts_inherited = 1;
 	}
 	/* Several listeners are polled, so accept(2) must not block. */
 	for (i = 0; m->nlisteners > 1 && i < m->nlisteners; i++)

@@ -67,6 +67,8 @@ struct listener {
 	int		 fd;
 	struct laddr	 addr;		/* as configured */
 	char		 bound[LADDR_TEXTLEN];	/* as bound (real port) */
+	int		 timeouts_inherited;	/* accepted sockets get the
+					   listener's SO_RCVTIMEO/SNDTIMEO */
 	dev_t		 unix_dev;	/* AF_UNIX: the socket file we made, */
 	ino_t		 unix_ino;	/* unlinked at close only if still ours */
 };
@@ -201,6 +203,7 @@ int		 parse_duration_ms(const char *s, int *ms, char *err,
 int		 parse_uint(const char *s, unsigned int min, unsigned int max,
 		    unsigned int *val, char *err, size_t errlen);
 int64_t		 now_ms(void);
+int		 socket_set_timeouts(int fd, int read_ms, int write_ms);
 void		 errlist_add(struct errlist *errs, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 errlist_free(struct errlist *errs);
@@ -287,9 +290,6 @@ __dead void	 worker_main(struct worker *w);
 /* master.c */
 int		 master_open(struct master *m);
 int		 master_run(struct master *m);
-
-/* handler_io.c */
-void		 handler_set_timeouts(int fd, int read_ms, int write_ms);
 
 /* handlers/handlers.c */
 int			 handler_register(const struct handler *h);

@@ -23,6 +23,9 @@
  * problem in the caller's err buffer.
  */
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -124,6 +127,21 @@ parse_uint(const char *s, unsigned int min, unsigned int max,
  range:
 	snprintf(err, errlen, "%s is out of range (%u to %u)", s, min, max);
 	return -1;
+}
+
+/* SO_RCVTIMEO and SO_SNDTIMEO of fd, in milliseconds (0: none). */
+int
+socket_set_timeouts(int fd, int read_ms, int write_ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = read_ms / 1000;
+	tv.tv_usec = (read_ms % 1000) * 1000;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+		return -1;
+	tv.tv_sec = write_ms / 1000;
+	tv.tv_usec = (write_ms % 1000) * 1000;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 int64_t

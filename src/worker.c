@@ -196,8 +196,9 @@ worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
 		strlcpy(peer, "unix", sizeof(peer));
 	else
 		laddr_format((struct sockaddr *)ss, sslen, peer, sizeof(peer));
-	handler_set_timeouts(fd, w->conf->read_timeout_ms,
-	    w->conf->write_timeout_ms);
+	if (!l->timeouts_inherited)
+		(void)socket_set_timeouts(fd, w->conf->read_timeout_ms,
+		    w->conf->write_timeout_ms);
 	memset(&conn, 0, sizeof(conn));
 	conn.fd = fd;
 	conn.peer = (struct sockaddr *)ss;

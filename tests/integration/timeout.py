@@ -65,3 +65,17 @@ s.sendall(b"ping")
 check(pfd.recv_exact(s, 4) == b"ping", "the worker serves the next client")
 s.close()
 check(d.stop() == 0, "clean stop")
+
+# Unix sockets do not inherit the listener's timeouts (TCP ones do): the
+# worker sets them per connection, and they hold there too.
+d = pfd.Daemon("timeout-unix", 'listen = { "unix:@DIR@/t.sock", '
+               '"127.0.0.1:0" }\nworkers = 1\nread_timeout = 300ms\n')
+for addr in ("unix:%s/t.sock" % d.dir, d.addresses()[1]):
+    s = pfd.connect(addr)
+    check(pfd.recv_exact(s, 1) == b"*", "%s: greeted" % addr)
+    check(s.recv(10) == b"", "%s: a silent client is closed at "
+          "read_timeout" % addr)
+    s.close()
+pfd.incr_session("unix:%s/t.sock" % d.dir)
+check(True, "and the worker serves the next one")
+check(d.stop() == 0, "clean stop")

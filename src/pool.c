@@ -103,7 +103,7 @@ pool_spawn(struct master *m, unsigned int i, int64_t now)
 {
 	struct slot	*s = &m->pool.slots[i];
 	struct worker	 w;
-	pid_t		 pid;
+	pid_t		 pid, master = getpid();
 
 	sb_reset(&m->sb.slots[i], 0, m->pool.generation);
 	switch (pid = fork()) {
@@ -116,7 +116,7 @@ pool_spawn(struct master *m, unsigned int i, int64_t now)
 		memset(&w, 0, sizeof(w));
 		w.slot = i;
 		w.generation = m->pool.generation;
-		w.master_pid = getppid();
+		w.master_pid = master;	/* not getppid(): it may be gone */
 		w.conf = m->conf;
 		w.listeners = m->listeners;
 		w.nlisteners = m->nlisteners;

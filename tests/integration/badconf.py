@@ -105,7 +105,7 @@ check(r.returncode == 0, "the shipped etc/preforkd.conf is valid: %s"
       % r.stderr.strip())
 
 if not pfd.is_root():
-    other = conf("other.conf", 'user = "nobody"\nlisten = { "127.0.0.1:0" }\n')
+    other = conf("other.conf", 'user = "root"\nlisten = { "127.0.0.1:0" }\n')
     r = run("-f", "-c", other)
-    check(r.returncode != 0 and "cannot switch workers to user nobody" in
+    check(r.returncode != 0 and "cannot switch workers to user root" in
           r.stderr, "not root: a user option that cannot apply is refused")

@@ -176,6 +176,11 @@ class Daemon:
         the pidfile goes unless the configuration names one."""
         if not re.search(r"^\s*pidfile\s*=", conf, re.M):
             conf += 'pidfile = "@DIR@/preforkd.pid"\n'
+        # Not root: workers are non-dumpable, so their /proc/PID/fd is
+        # closed to us too; dumpable ones let the tests see who holds a
+        # connection.  (As root, the production default is tested.)
+        if not is_root() and "worker_core_dumps" not in conf:
+            conf += "worker_core_dumps = true\n"
         self.pidfile = os.path.join(self.dir, "preforkd.pid")
         with open(self.conf_path, "w") as f:
             f.write(conf.replace("@DIR@", self.dir))

@@ -1223,17 +1223,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	size_t	 i;
-	int	 failed;
-
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	for (i = 0; i < nbad; i++)
-		free(bad_files[i]);
-	for (i = 0; i < ngood; i++)
-		free(good_files[i]);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(conf_suite());
 }

@@ -180,4 +180,17 @@ tu_rand(uint32_t *state)
 	return *state = x;
 }
 
+/* Run a suite (CK_ENV verbosity): the exit status of a test program. */
+static inline int
+tu_run(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 #endif /* PREFORKD_TESTUTIL_H */

@@ -62,6 +62,10 @@ static const struct conf_range {
 	{ "max_requests",	0, 1000000000 },
 	{ "max_requests_jitter", 0, 1000000000 },
 	{ "worker_rlimit_nofile", 0, 1048576 },
+	{ "max_workers",	0, PREFORKD_MAX_WORKERS },
+	{ "min_spare",		1, PREFORKD_MAX_WORKERS },
+	{ "max_spare",		1, PREFORKD_MAX_WORKERS },
+	{ "max_spawn_rate",	1, 1024 },
 };
 
 /* Values of the enumerated options. */
@@ -97,6 +101,7 @@ static int	conf_str_identity(const char *, const char *, char *, size_t);
 static int	conf_str_path(const char *, const char *, char *, size_t);
 static int	conf_str_directory(const char *, const char *, char *, size_t);
 static int	conf_str_enum(const char *, const char *, char *, size_t);
+static int	conf_str_size(const char *, const char *, char *, size_t);
 static int	conf_enum(const char *opt, const char *v);
 
 /* String options: their room and their check. */
@@ -114,6 +119,8 @@ static const struct conf_string {
 	{ "log_file",		PATH_MAX,	conf_str_path },
 	{ "log_level",		NAME_MAXLEN,	conf_str_enum },
 	{ "syslog_facility",	NAME_MAXLEN,	conf_str_enum },
+	{ "max_worker_rss",	NAME_MAXLEN,	conf_str_size },
+	{ "control_socket",	108,		conf_str_path },
 };
 
 /* The lines where options were set, for messages after the parse. */
@@ -148,6 +155,7 @@ static int	 conf_cb_mode(cfg_t *, cfg_opt_t *, const char *, void *);
 static int	 conf_check_listen(cfg_t *cfg, struct conf *conf);
 static int	 conf_check_user(struct conf *conf);
 static void	 conf_check(cfg_t *cfg, struct conf *conf);
+static void	 conf_check_pool(const struct conf *conf);
 static long	 conf_msg_line(const char *msg);
 static void	 conf_scan_assignments(const char *s, struct conf_line *cl);
 static void	 conf_sort_errors(struct errlist *errs, size_t from);
@@ -415,6 +423,14 @@ conf_str_directory(const char *opt, const char *v, char *err, size_t len)
 	return 0;
 }
 
+static int
+conf_str_size(const char *opt, const char *v, char *err, size_t len)
+{
+	uint64_t	kb;
+
+	return parse_size_kb(v, &kb, err, len);
+}
+
 /* The value of an enumerated option, or -1. */
 static int
 conf_enum(const char *opt, const char *v)
@@ -622,6 +638,42 @@ conf_check_user(struct conf *conf)
 	return 0;
 }
 
+/* The dynamic pool's bounds, and the timeouts' order. */
+static void
+conf_check_pool(const struct conf *conf)
+{
+	static const char *const dynamic[] = {
+		"min_spare", "max_spare", "max_spawn_rate",
+	};
+	size_t	i;
+	int	line;
+
+	if (conf->max_workers == 0) {
+		for (i = 0; i < sizeof(dynamic) / sizeof(dynamic[0]); i++)
+			if ((line = conf_line(dynamic[i])->line) > 0)
+				conf_error(line, dynamic[i], "has no effect "
+				    "without max_workers (a dynamic pool)");
+	} else {
+		if (conf->max_workers < conf->workers)
+			conf_error(conf_line("max_workers")->line,
+			    "max_workers", "%u is less than workers (%u)",
+			    conf->max_workers, conf->workers);
+		if (conf->min_spare > conf->max_spare)
+			conf_error(conf_line("min_spare")->line, "min_spare",
+			    "%u is more than max_spare (%u)", conf->min_spare,
+			    conf->max_spare);
+		if (conf->max_spare > conf->max_workers)
+			conf_error(conf_line("max_spare")->line, "max_spare",
+			    "%u is more than max_workers (%u)",
+			    conf->max_spare, conf->max_workers);
+	}
+	if (conf->request_timeout_soft_ms > 0 && conf->request_timeout_ms > 0 &&
+	    conf->request_timeout_soft_ms >= conf->request_timeout_ms)
+		conf_error(conf_line("request_timeout_soft")->line,
+		    "request_timeout_soft", "must be shorter than "
+		    "request_timeout");
+}
+
 /* Checks across options, after a clean parse. */
 static void
 conf_check(cfg_t *cfg, struct conf *conf)
@@ -630,6 +682,11 @@ conf_check(cfg_t *cfg, struct conf *conf)
 		conf_error(conf_line("max_requests_jitter")->line,
 		    "max_requests_jitter", "has no effect without "
 		    "max_requests");
+	conf_check_pool(conf);
+	if (conf->max_worker_age_jitter_ms > 0 && conf->max_worker_age_ms == 0)
+		conf_error(conf_line("max_worker_age_jitter")->line,
+		    "max_worker_age_jitter", "has no effect without "
+		    "max_worker_age");
 	if (conf->log_target != LOG_TO_FILE && conf_line("log_file")->line)
 		conf_error(conf_line("log_file")->line, "log_file", "has no "
 		    "effect without log_target = file");
@@ -716,8 +773,23 @@ conf_read(const char *path, struct errlist *errs)
  * Parse configuration text; name is the file name used in messages.
  * Returns the configuration, or NULL with every problem in errs.
  */
+static struct conf *conf_parse(const char *name, const char *text,
+		    struct errlist *errs, int lenient);
+
 struct conf *
 conf_parse_buf(const char *name, const char *text, struct errlist *errs)
+{
+	return conf_parse(name, text, errs, 0);
+}
+
+/*
+ * Parse, check and convert.  lenient: keep the values even when some are
+ * wrong (for `preforkd -s` and `status`, which need only the pidfile and
+ * the control socket of a file that may be broken).
+ */
+static struct conf *
+conf_parse(const char *name, const char *text, struct errlist *errs,
+    int lenient)
 {
 	cfg_opt_t	 opts[] = {
 		CFG_STR("service", "incr", CFGF_NONE),
@@ -742,12 +814,26 @@ conf_parse_buf(const char *name, const char *text, struct errlist *errs)
 		    CFGF_NONE),
 		CFG_STR("log_level", "info", CFGF_NONE),
 		CFG_STR("syslog_facility", "daemon", CFGF_NONE),
+		CFG_INT_CB("graceful_timeout", 30000, CFGF_NONE,
+		    conf_cb_duration),
+		CFG_INT_CB("max_worker_age", 0, CFGF_NONE, conf_cb_duration),
+		CFG_INT_CB("max_worker_age_jitter", 0, CFGF_NONE,
+		    conf_cb_duration),
+		CFG_STR("max_worker_rss", "0", CFGF_NONE),
+		CFG_STR("control_socket", "", CFGF_NONE),
+		CFG_INT_CB("max_workers", 0, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("min_spare", 1, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("max_spare", 4, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("max_spawn_rate", 32, CFGF_NONE, conf_cb_uint),
+		CFG_INT_CB("request_timeout_soft", 0, CFGF_NONE,
+		    conf_cb_duration),
+		CFG_INT_CB("request_timeout", 0, CFGF_NONE, conf_cb_duration),
 		CFG_END()
 	};
 	struct conf_line lines[sizeof(opts) / sizeof(opts[0])];
 	struct conf	*conf = NULL;
 	cfg_t		*cfg;
-	char		*buf;
+	char		*buf, err[128];
 	size_t		 i, nerr = errs->n;
 	int		 rc;
 
@@ -807,8 +893,27 @@ conf_parse_buf(const char *name, const char *text, struct errlist *errs)
 	conf->log_level = conf_enum("log_level", cfg_getstr(cfg, "log_level"));
 	conf->syslog_facility = conf_enum("syslog_facility",
 	    cfg_getstr(cfg, "syslog_facility"));
-	conf_check(cfg, conf);
-	if (errs->n != nerr) {
+	conf->graceful_timeout_ms = cfg_getint(cfg, "graceful_timeout");
+	conf->max_worker_age_ms = cfg_getint(cfg, "max_worker_age");
+	conf->max_worker_age_jitter_ms = cfg_getint(cfg,
+	    "max_worker_age_jitter");
+	(void)parse_size_kb(cfg_getstr(cfg, "max_worker_rss"),
+	    &conf->max_worker_rss_kb, err, sizeof(err));
+	conf->max_workers = cfg_getint(cfg, "max_workers");
+	conf->min_spare = cfg_getint(cfg, "min_spare");
+	conf->max_spare = cfg_getint(cfg, "max_spare");
+	conf->max_spawn_rate = cfg_getint(cfg, "max_spawn_rate");
+	conf->workers_max = conf->max_workers > 0 ? conf->max_workers :
+	    PREFORKD_MAX_WORKERS;
+	conf->request_timeout_soft_ms = cfg_getint(cfg,
+	    "request_timeout_soft");
+	conf->request_timeout_ms = cfg_getint(cfg, "request_timeout");
+	strlcpy(conf->control_socket, cfg_getstr(cfg, "control_socket"),
+	    sizeof(conf->control_socket));
+	conf->control_socket_auto = conf_line("control_socket")->line == 0;
+	if (!lenient)
+		conf_check(cfg, conf);
+	if (errs->n != nerr && !lenient) {
 		conf_free(conf);
 		conf = NULL;
 	}
@@ -834,6 +939,27 @@ conf_load(const char *path, struct errlist *errs)
 		return NULL;
 	conf = conf_parse_buf(path, text, errs);
 	free(text);
+	return conf;
+}
+
+/*
+ * For the client commands: the configuration as far as it can be read,
+ * errors ignored; the built-in defaults if it cannot be parsed at all.
+ */
+struct conf *
+conf_load_lenient(const char *path)
+{
+	struct errlist	 errs = { NULL, 0 };
+	struct conf	*conf = NULL;
+	char		*text;
+
+	if ((text = conf_read(path, &errs)) != NULL) {
+		conf = conf_parse(path, text, &errs, 1);
+		free(text);
+	}
+	if (conf == NULL)
+		conf = conf_defaults(&errs);
+	errlist_free(&errs);
 	return conf;
 }
 

@@ -33,6 +33,16 @@
 static void	handler_io_fail(struct handler_conn *conn, int err,
 		    int timeout);
 
+/* The worker's scoreboard slot: time spent waiting for the client is
+   "reading" (read_timeout's business), not "busy" (request_timeout's). */
+static struct sb_slot	*io_slot;
+
+void
+handler_io_track(struct sb_slot *slot)
+{
+	io_slot = slot;
+}
+
 static void
 handler_io_fail(struct handler_conn *conn, int err, int timeout)
 {
@@ -48,11 +58,18 @@ handler_io_fail(struct handler_conn *conn, int err, int timeout)
 ssize_t
 handler_read(struct handler_conn *conn, void *buf, size_t len)
 {
-	ssize_t	n;
+	ssize_t		n;
+	uint32_t	state = SB_BUSY;
 
+	if (io_slot != NULL) {
+		state = io_slot->state;		/* busy, or retiring */
+		sb_set_state(io_slot, SB_READING);
+	}
 	do {
 		n = read(conn->fd, buf, len);
 	} while (n == -1 && errno == EINTR);
+	if (io_slot != NULL)
+		sb_set_state(io_slot, state);
 	if (n == -1) {
 		handler_io_fail(conn, errno, HANDLER_IO_READ_TIMEOUT);
 		return -1;

@@ -107,15 +107,16 @@ log_open(int target, int level, int facility, const char *path,
 			    strerror(errno));
 			return -1;
 		}
-		if (pipe2(log_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-			snprintf(err, errlen, "pipe: %s", strerror(errno));
-			close(fd);
-			return -1;
-		}
 		strlcpy(log_path, path, sizeof(log_path));
 		log_fd = fd;
 	} else if (target == LOG_TO_SYSLOG)
 		openlog("preforkd", LOG_PID | LOG_NDELAY, facility);
+	/* what workers write to stderr (backtraces, stray output) */
+	if (target != LOG_TO_STDERR &&
+	    pipe2(log_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
 	log_target = target;
 	return 0;
 }
@@ -165,6 +166,20 @@ log_pipe_fd(void)
 	return log_pipe[0];
 }
 
+/* Master, syslog: one syslog line per line a worker wrote to stderr. */
+static void
+log_pipe_syslog(char *buf, size_t len)
+{
+	char	*p = buf, *nl;
+
+	while (p < buf + len && (nl = memchr(p, '\n', buf + len - p))) {
+		*nl = '\0';
+		if (nl > p)
+			syslog(LOG_WARNING, "%s", p);
+		p = nl + 1;
+	}
+}
+
 /*
  * Master: copy what workers wrote to the log file.  Lines are written
  * whole (a worker writes each line with one write(2) of less than
@@ -185,7 +200,10 @@ log_pipe_drain(void)
 				continue;
 			nl = buf + have - 1;	/* no newline at all: flush */
 		}
-		(void)write(log_fd, buf, nl + 1 - buf);
+		if (log_target == LOG_TO_SYSLOG)
+			log_pipe_syslog(buf, nl + 1 - buf);
+		else
+			(void)write(log_fd, buf, nl + 1 - buf);
 		have -= nl + 1 - buf;
 		memmove(buf, nl + 1, have);
 	}
@@ -200,8 +218,9 @@ log_pipe_drain(void)
 void
 log_worker_init(void)
 {
-	if (log_target == LOG_TO_FILE) {
+	if (log_pipe[1] != -1)
 		dup2(log_pipe[1], STDERR_FILENO);
+	if (log_target == LOG_TO_FILE) {
 		log_fd = STDERR_FILENO;
 		log_target = LOG_TO_STDERR;
 		log_journal = 0;

@@ -51,6 +51,10 @@ static const struct {
 static __dead void	usage(int status);
 static void		daemonize(void);
 static int		signal_master(const char *pidfile, const char *cmd);
+static int		reload_master(const struct conf *conf);
+static int		status_master(const struct conf *conf,
+			    const char *format);
+static void		control_default(struct conf *conf);
 static int		mkdir_parents(const char *path);
 static struct pidfh	*pidfile_take(const char *path);
 
@@ -64,6 +68,8 @@ usage(int status)
 
 	fprintf(f,
 	    "usage: preforkd [-fhtVv] [-c file] [-p pidfile] [-s signal]\n"
+	    "       preforkd [-c file] [-p pidfile] status [--json | "
+	    "--prometheus]\n"
 	    "  -c file     configuration file (default %s)\n"
 	    "  -f          stay in the foreground, log to stderr\n"
 	    "  -h          show this help\n"
@@ -73,6 +79,8 @@ usage(int status)
 	    "  -t          check the configuration and exit\n"
 	    "  -V          show the version\n"
 	    "  -v          verbose: log debug messages\n"
+	    "  status      print the pool (a table, JSON or Prometheus "
+	    "text)\n"
 	    "services:\n", DEFAULT_CONF);
 	for (i = 0; handler_at(i) != NULL; i++)
 		fprintf(f, "  %-11s %s\n", handler_at(i)->name,
@@ -217,6 +225,74 @@ signal_master(const char *pidfile, const char *cmd)
 	return 0;
 }
 
+/* Unset, the control socket goes next to the pidfile. */
+static void
+control_default(struct conf *conf)
+{
+	char	*slash;
+
+	if (!conf->control_socket_auto)
+		return;
+	conf->control_socket[0] = '\0';
+	if (*conf->pidfile == '\0' || (slash = strrchr(conf->pidfile,
+	    '/')) == NULL)
+		return;
+	snprintf(conf->control_socket, sizeof(conf->control_socket),
+	    "%.*s/preforkd.ctl", (int)(slash - conf->pidfile), conf->pidfile);
+	if (strlen(conf->control_socket) >= 108)	/* sun_path */
+		conf->control_socket[0] = '\0';
+}
+
+/*
+ * -s reload: ask the master through the control socket and wait for its
+ * verdict (the new generation accepting, or every error); without a
+ * control socket, fall back to SIGHUP without a verdict.
+ */
+static int
+reload_master(const struct conf *conf)
+{
+	int	rc;
+
+	if (*conf->control_socket != '\0') {
+		rc = control_command(conf->control_socket, "reload",
+		    STDOUT_FILENO, STDERR_FILENO);
+		if (rc == 0)
+			return 0;
+		if (rc == 1)
+			return 1;
+		if (errno != ENOENT && errno != ECONNREFUSED) {
+			fprintf(stderr, "preforkd: %s: %s\n",
+			    conf->control_socket, strerror(errno));
+			return 1;
+		}
+	}
+	fprintf(stderr, "preforkd: no control socket: sending SIGHUP "
+	    "without waiting for the result\n");
+	return signal_master(conf->pidfile, "reload");
+}
+
+/* preforkd status: the master's report, in format. */
+static int
+status_master(const struct conf *conf, const char *format)
+{
+	char	cmd[64];
+	int	rc;
+
+	if (*conf->control_socket == '\0') {
+		fprintf(stderr, "preforkd: status needs the control socket "
+		    "(control_socket is disabled)\n");
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "status %s", format);
+	if ((rc = control_command(conf->control_socket, cmd,
+	    STDOUT_FILENO, STDERR_FILENO)) == -1) {
+		fprintf(stderr, "preforkd: not running (%s: %s)\n",
+		    conf->control_socket, strerror(errno));
+		return 1;
+	}
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -224,12 +300,14 @@ main(int argc, char *argv[])
 	struct errlist	 errs = { NULL, 0 };
 	struct pidfh	*pfh = NULL;
 	const char	*file = DEFAULT_CONF, *pidfile = NULL, *cmd = NULL;
+	const char	*query = NULL;
 	char		 err[PATH_MAX + 128];
 	int		 ch, foreground = 0, check = 0, verbose = 0, status;
 	size_t		 i;
 
 	setproctitle_init(argc, argv, environ);
-	while ((ch = getopt(argc, argv, "c:fhp:s:tVv")) != -1) {
+	/* '+': stop at the first operand (status --json) */
+	while ((ch = getopt(argc, argv, "+c:fhp:s:tVv")) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -258,33 +336,55 @@ main(int argc, char *argv[])
 			usage(EXIT_USAGE);
 		}
 	}
-	if (optind != argc || (cmd != NULL && check))
+	if (optind < argc && strcmp(argv[optind], "status") == 0) {
+		query = "text";
+		if (++optind < argc && strcmp(argv[optind], "--json") == 0)
+			query = "json";
+		else if (optind < argc &&
+		    strcmp(argv[optind], "--prometheus") == 0)
+			query = "prometheus";
+		else if (optind < argc)
+			usage(EXIT_USAGE);
+		if (query != NULL && strcmp(query, "text") != 0)
+			optind++;
+	}
+	if (optind != argc || (cmd != NULL && (check || query != NULL)))
 		usage(EXIT_USAGE);
 
 	log_init(LOG_TO_STDERR, verbose ? LOG_DEBUG : LOG_INFO);
 	memset(&m, 0, sizeof(m));
+	if (cmd != NULL || query != NULL) {
+		/* a client needs the pidfile and the control socket only;
+		   the master reports the errors of a file it reloads */
+		m.conf = conf_load_lenient(file);
+		if (pidfile != NULL)
+			strlcpy(m.conf->pidfile, pidfile,
+			    sizeof(m.conf->pidfile));
+		control_default(m.conf);
+		status = cmd != NULL ? (strcmp(cmd, "reload") == 0 ?
+		    reload_master(m.conf) : signal_master(m.conf->pidfile,
+		    cmd)) : status_master(m.conf, query);
+		conf_free(m.conf);
+		return status;
+	}
 	m.conf = conf_load(file, &errs);
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "preforkd: %s\n", errs.msg[i]);
 	errlist_free(&errs);
 	if (m.conf == NULL) {
 		fprintf(stderr, "preforkd: %s: configuration has errors, not "
-		    "%s\n", file, check ? "valid" : cmd ? "signalling" :
-		    "starting");
+		    "%s\n", file, check ? "valid" : "starting");
 		return EXIT_PERMANENT;
 	}
 	if (pidfile != NULL)
 		strlcpy(m.conf->pidfile, pidfile, sizeof(m.conf->pidfile));
+	control_default(m.conf);
 	if (check) {
 		printf("preforkd: %s: configuration OK\n", file);
 		conf_free(m.conf);
 		return 0;
 	}
-	if (cmd != NULL) {
-		status = signal_master(m.conf->pidfile, cmd);
-		conf_free(m.conf);
-		return status;
-	}
+
 
 	if (*m.conf->pidfile != '\0')
 		pfh = pidfile_take(m.conf->pidfile);
@@ -302,6 +402,7 @@ main(int argc, char *argv[])
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		log_warn("pidfile %s", m.conf->pidfile);
 	m.foreground = foreground;
+	m.verbose = verbose;
 	status = master_run(&m);
 	pidfile_remove(pfh);
 	conf_free(m.conf);

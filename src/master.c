@@ -21,7 +21,8 @@
  * The master never reads or writes a client socket.  It sleeps in
  * ppoll(2) with its signals blocked everywhere else (nginx master cycle);
  * the signal handlers only set flags, and the loop does the work in a
- * fixed order: reap, stop, reload, reopen, pool maintenance.
+ * fixed order: reap, worker events, stop, reload, reopen, resize, pool
+ * maintenance, control requests.  At rest it sleeps without a timeout.
  *
  * Runs as the invoking user (root in production) and keeps its privileges
  * for what needs them: binding, forking, signalling its workers.
@@ -43,12 +44,15 @@
 
 #include "preforkd.h"
 
-#define MASTER_STOP_TIMEOUT_MS	5000	/* then SIGKILL */
+#define MASTER_STOP_TIMEOUT_MS	1000	/* fast stop: then SIGKILL */
+#define MASTER_POLL_MS		20	/* while waiting for readiness */
 
-static int	master_stop(struct master *m, const sigset_t *waitmask);
 static void	master_close_listeners(struct master *m);
-static int	master_wait(const sigset_t *waitmask, int timeout_ms);
-static int	master_ready(struct master *m);
+static void	master_wait(struct master *m, const sigset_t *waitmask,
+		    int timeout_ms);
+static int	master_fast_stop(struct master *m, const sigset_t *waitmask);
+static void	master_graceful_stop(struct master *m);
+static void	master_resize(struct master *m, int delta);
 
 /*
  * Check the process identity against the configuration and open every
@@ -57,41 +61,24 @@ static int	master_ready(struct master *m);
 int
 master_open(struct master *m)
 {
-	const struct conf	*conf = m->conf;
-	char			 err[256];
-	size_t			 i;
-	int			 fl;
+	struct errlist	 errs = { NULL, 0 };
+	struct listener	*closing;
+	size_t		 nclosing, i;
 
-	if (geteuid() != 0 && *conf->user != '\0' && conf->uid != geteuid()) {
+	if (geteuid() != 0 && *m->conf->user != '\0' &&
+	    m->conf->uid != geteuid()) {
 		log_msg(LOG_ERR, "cannot switch workers to user %s: the master "
 		    "does not run as root (start it as root, or remove the "
-		    "user option)", conf->user);
+		    "user option)", m->conf->user);
 		return -1;
 	}
-	m->listeners = calloc(conf->nlisten, sizeof(*m->listeners));
-	if (m->listeners == NULL)
-		fatal("listeners");
-	for (i = 0; i < conf->nlisten; i++) {
-		if (listen_open_priv(&m->listeners[i], &conf->listen[i],
-		    conf->backlog, conf->unix_mode, err, sizeof(err)) == -1) {
-			log_msg(LOG_ERR, "%s", err);
-			master_close_listeners(m);
-			return -1;
-		}
-		m->nlisteners++;
-		/* Accepted TCP sockets inherit the listener's timeouts: no
-		   setsockopt() per connection.  (A blocking accept(2) then
-		   returns EAGAIN once per read_timeout when idle.) */
-		if (conf->listen[i].family != AF_UNIX &&
-		    socket_set_timeouts(m->listeners[i].fd,
-		    conf->read_timeout_ms, conf->write_timeout_ms) == 0)
-			m->listeners[i].timeouts_inherited = 1;
+	if (listeners_setup(m->conf, NULL, 0, &m->listeners, &m->nlisteners,
+	    &closing, &nclosing, &errs) == -1) {
+		for (i = 0; i < errs.n; i++)
+			log_msg(LOG_ERR, "%s", errs.msg[i]);
+		errlist_free(&errs);
+		return -1;
 	}
-	/* Several listeners are polled, so accept(2) must not block. */
-	for (i = 0; m->nlisteners > 1 && i < m->nlisteners; i++)
-		if ((fl = fcntl(m->listeners[i].fd, F_GETFL)) == -1 ||
-		    fcntl(m->listeners[i].fd, F_SETFL, fl | O_NONBLOCK) == -1)
-			fatal("fcntl %s", m->listeners[i].bound);
 	return 0;
 }
 
@@ -105,57 +92,80 @@ master_close_listeners(struct master *m)
 	free(m->listeners);
 	m->listeners = NULL;
 	m->nlisteners = 0;
+	for (i = 0; i < m->reload.nclosing; i++)
+		listen_close(&m->reload.closing[i], 1);
+	free(m->reload.closing);
+	m->reload.closing = NULL;
+	m->reload.nclosing = 0;
 }
 
 /*
- * Sleep until a signal arrives, the workers log something (log file
- * target), or timeout_ms passes (-1: no timeout).
+ * Sleep until a signal arrives, a worker writes to the event or log pipe,
+ * a control client speaks, or timeout_ms passes (-1: no timeout).
  */
-static int
-master_wait(const sigset_t *waitmask, int timeout_ms)
+static void
+master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 {
-	struct timespec	ts, *tsp = NULL;
-	struct pollfd	pfd;
-	int		n;
+	struct pollfd	 pfd[2 + CONTROL_MAX_CLIENTS + 1];
+	struct timespec	 ts, *tsp = NULL;
+	nfds_t		 n = 0;
+	int		 rc;
 
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
 		tsp = &ts;
 	}
-	pfd.fd = log_pipe_fd();
-	pfd.events = POLLIN;
-	n = ppoll(&pfd, pfd.fd == -1 ? 0 : 1, tsp, waitmask);
-	if (n == -1 && errno != EINTR) {
-		log_warn("ppoll");
-		return -1;
+	pfd[n].fd = m->pool.event_pipe[0];
+	pfd[n++].events = POLLIN;
+	if (log_pipe_fd() != -1) {
+		pfd[n].fd = log_pipe_fd();
+		pfd[n++].events = POLLIN;
 	}
-	if (n > 0 && (pfd.revents & POLLIN))
+	n += control_pollfds(m, pfd + n);
+	rc = ppoll(pfd, n, tsp, waitmask);
+	if (rc == -1 && errno != EINTR) {
+		log_warn("ppoll");
+		return;
+	}
+	if (rc <= 0)
+		return;
+	if (pfd[0].revents & POLLIN)
+		pool_events(m);
+	if (log_pipe_fd() != -1 && (pfd[1].revents & POLLIN))
 		log_pipe_drain();
-	return 0;
+	control_dispatch(m, pfd + (log_pipe_fd() != -1 ? 2 : 1),
+	    n - (log_pipe_fd() != -1 ? 2 : 1));
 }
 
 /*
- * Tell the service manager the daemon is up once every worker of the
- * pool has reached accept(2) (as its scoreboard slot says).  Returns 1
- * when ready.
+ * Whether every worker the current generation should have is up and in
+ * accept(2) or serving (as their scoreboard slots say).
  */
-static int
-master_ready(struct master *m)
+int
+master_pool_ready(struct master *m)
 {
-	unsigned int	i;
+	unsigned int	i, n = 0;
 	uint32_t	state;
 
 	for (i = 0; i < m->pool.nslots; i++) {
+		if (m->pool.slots[i].pid <= 0 || m->pool.slots[i].retiring ||
+		    m->pool.slots[i].generation != m->pool.generation)
+			continue;
 		state = sb_read(&m->sb.slots[i]).state;
-		if (m->pool.slots[i].pid <= 0 || (state != SB_IDLE &&
-		    state != SB_BUSY))
+		if (state == SB_STARTING || state == SB_EMPTY)
 			return 0;
+		n++;
 	}
-	log_notice("ready: %u workers", m->pool.nslots);
-	notify("READY=1\nSTATUS=%u workers, service %s, %zu listeners",
-	    m->pool.nslots, m->conf->service, m->nlisteners);
-	return 1;
+	return n >= m->pool.target;
+}
+
+/* "preforkd: master gen 3, 8 workers" */
+void
+master_title(struct master *m)
+{
+	setproctitle("master gen %u, %u workers", m->pool.generation,
+	    m->pool.target);
 }
 
 /*
@@ -163,13 +173,14 @@ master_ready(struct master *m)
  * SIGKILL to any still alive after MASTER_STOP_TIMEOUT_MS, reap them all.
  */
 static int
-master_stop(struct master *m, const sigset_t *waitmask)
+master_fast_stop(struct master *m, const sigset_t *waitmask)
 {
 	int64_t	deadline = now_ms() + MASTER_STOP_TIMEOUT_MS;
 
 	m->pool.stopping = 1;
 	notify("STOPPING=1\nSTATUS=stopping");
 	pool_signal(&m->pool, SIGTERM);
+	master_close_listeners(m);
 	for (;;) {
 		pool_reap(m);
 		if (pool_count(&m->pool) == 0)
@@ -181,10 +192,73 @@ master_stop(struct master *m, const sigset_t *waitmask)
 			pool_signal(&m->pool, SIGKILL);
 			deadline = now_ms() + MASTER_STOP_TIMEOUT_MS;
 		}
-		master_wait(waitmask, (int)(deadline - now_ms()));
+		master_wait(m, waitmask, (int)(deadline - now_ms()));
 	}
-	master_close_listeners(m);
 	return 0;
+}
+
+/*
+ * Graceful stop: stop accepting at once (the listening sockets close in
+ * the master, and in each worker as it exits), let every worker finish
+ * the connection in hand, up to graceful_timeout.
+ */
+static void
+master_graceful_stop(struct master *m)
+{
+	unsigned int	i;
+	int64_t		now = now_ms();
+
+	m->pool.stopping = 2;
+	notify("STOPPING=1\nSTATUS=stopping gracefully");
+	master_close_listeners(m);
+	for (i = 0; i < m->pool.nslots; i++)
+		if (m->pool.slots[i].pid > 0) {
+			m->pool.slots[i].told = TOLD_NONE;	/* now: stop */
+			pool_retire(m, &m->pool.slots[i], TOLD_STOP,
+			    m->conf->graceful_timeout_ms, now);
+		}
+	log_notice("graceful stop: waiting for %u workers (at most %d ms)",
+	    pool_count(&m->pool), m->conf->graceful_timeout_ms);
+}
+
+/* SIGTTIN, SIGTTOU: one worker more or fewer, between 1 and the max. */
+static void
+master_resize(struct master *m, int delta)
+{
+	unsigned int	i, max = m->conf->workers_max;
+	uint32_t	state;
+
+	if ((delta > 0 && m->pool.target >= max) ||
+	    (delta < 0 && m->pool.target <= 1)) {
+		log_notice("%s: the pool stays at %u workers (limits 1 to %u)",
+		    delta > 0 ? "SIGTTIN" : "SIGTTOU", m->pool.target, max);
+		return;
+	}
+	m->pool.target += delta;
+	log_notice("%s: the pool goes to %u workers",
+	    delta > 0 ? "SIGTTIN" : "SIGTTOU", m->pool.target);
+	master_title(m);
+	if (delta > 0)
+		return;
+	/* retire one worker of this generation, an idle one if possible */
+	for (state = SB_IDLE; state != SB_EMPTY;
+	    state = state == SB_IDLE ? SB_READING : SB_EMPTY)
+		for (i = 0; i < m->pool.nslots; i++)
+			if (m->pool.slots[i].pid > 0 &&
+			    !m->pool.slots[i].retiring &&
+			    m->pool.slots[i].generation == m->pool.generation &&
+			    sb_read(&m->sb.slots[i]).state == state) {
+				pool_retire(m, &m->pool.slots[i], TOLD_TTOU,
+				    m->conf->graceful_timeout_ms, now_ms());
+				return;
+			}
+	for (i = 0; i < m->pool.nslots; i++)
+		if (m->pool.slots[i].pid > 0 && !m->pool.slots[i].retiring &&
+		    m->pool.slots[i].generation == m->pool.generation) {
+			pool_retire(m, &m->pool.slots[i], TOLD_TTOU,
+			    m->conf->graceful_timeout_ms, now_ms());
+			return;
+		}
 }
 
 /* The event loop.  Returns the process exit status. */
@@ -194,13 +268,18 @@ master_run(struct master *m)
 	sigset_t	waitmask;
 	size_t		i;
 	int		timeout, status = 0, signo, ready = 0;
+	int64_t		now;
 
 	sig_master_init(&waitmask);
 	log_procinit("master", 1, 0);
-	setproctitle("master");
-	if (sb_create(&m->sb, m->conf->workers) == -1)
+	m->started_ms = now_ms();
+	if (sb_create(&m->sb, PREFORKD_MAX_SLOTS) == -1)
 		fatal("scoreboard");
-	pool_init(&m->pool, m->conf->workers);
+	pool_init(&m->pool, PREFORKD_MAX_SLOTS);
+	m->pool.target = m->conf->workers;
+	master_title(m);
+	if (control_open(m) == -1)
+		status = 1;
 	for (i = 0; i < m->nlisteners; i++)
 		log_notice("listening on %s", m->listeners[i].bound);
 	log_notice("preforkd %s started: service %s, %u workers, user %s",
@@ -215,11 +294,19 @@ master_run(struct master *m)
 		log_notice("not started as root: the workers keep uid %u, "
 		    "with no capabilities", (unsigned)geteuid());
 
-	for (;;) {
+	while (status == 0) {
 		if (sig_take(SIGCHLD))
 			pool_reap(m);
-		if (sig_take(SIGTERM) || sig_take(SIGINT) || sig_take(SIGQUIT)) {
+		if (sig_take(SIGTERM) || sig_take(SIGINT)) {
 			log_notice("stopping");
+			break;
+		}
+		if (sig_take(SIGQUIT) && m->pool.stopping == 0) {
+			log_notice("SIGQUIT: graceful stop");
+			master_graceful_stop(m);
+		}
+		if (m->pool.stopping == 2 && pool_count(&m->pool) == 0) {
+			log_notice("graceful stop: every worker is done");
 			break;
 		}
 		if (m->pool.permanent) {
@@ -228,21 +315,33 @@ master_run(struct master *m)
 			status = EXIT_PERMANENT;
 			break;
 		}
-		if (sig_take(SIGUSR1)) {
-			if (log_reopen() == 0)
-				log_notice("SIGUSR1: log reopened");
-		}
+		if (sig_take(SIGHUP) && m->pool.stopping == 0)
+			reload_start(m);
+		if (sig_take(SIGUSR1) && log_reopen() == 0)
+			log_notice("SIGUSR1: log reopened");
+		if (sig_take(SIGTTIN) && m->pool.stopping == 0)
+			master_resize(m, 1);
+		if (sig_take(SIGTTOU) && m->pool.stopping == 0)
+			master_resize(m, -1);
 		for (signo = 1; signo < NSIG; signo++)
 			if (signo != SIGCHLD && sig_take(signo))
-				log_notice("%s ignored: not supported by this "
-				    "version", signame(signo));
-		timeout = pool_maintain(m, now_ms());
-		if (!ready && !(ready = master_ready(m)) &&
-		    (timeout < 0 || timeout > 20))
-			timeout = 20;	/* until every worker is up */
-		master_wait(&waitmask, timeout);
+				log_notice("%s ignored", signame(signo));
+		now = now_ms();
+		timeout = pool_maintain(m, now);
+		if (!ready && (ready = master_pool_ready(m))) {
+			log_notice("ready: %u workers", m->pool.target);
+			notify("READY=1\nSTATUS=generation %u: %u workers, "
+			    "service %s", m->pool.generation, m->pool.target,
+			    m->conf->service);
+		}
+		reload_progress(m, now);
+		if ((!ready || (m->reload.active && !m->reload.ready)) &&
+		    (timeout < 0 || timeout > MASTER_POLL_MS))
+			timeout = MASTER_POLL_MS;	/* until workers are up */
+		master_wait(m, &waitmask, timeout);
 	}
-	master_stop(m, &waitmask);
+	master_fast_stop(m, &waitmask);
+	control_close(m);
 	pool_free(&m->pool);
 	sb_destroy(&m->sb);
 	log_notice("stopped");

@@ -18,21 +18,30 @@
  * pool.c: the master's pool of workers.  The only place that calls
  * fork(2).
  *
- * Keeps one worker per slot, reaps every child and says in one log line
- * why it ended, and replaces it.  Respawn policy (after Postfix and
- * nginx): a retirement or an isolated crash is replaced at once; workers
- * that keep dying abnormally soon after their start put the pool into a
- * back-off, one probe spawn per step, the delay doubling up to a cap, until
- * a worker lives normally again.  A worker that exits EXIT_PERMANENT
- * (it cannot run as configured) stops the daemon instead of respawning.
+ * Keeps `target` workers of the current generation, reaps every child
+ * and says in one log line why it ended, and replaces it.  Workers are
+ * retired gracefully (SIGUSR2: finish the connection in hand, then exit)
+ * when a reload makes their generation old, on a graceful stop, or when
+ * the pool shrinks; one still busy at its deadline gets SIGTERM, then
+ * SIGKILL.  A worker that announces its own retirement (request cap) is
+ * replaced at once, before it exits.
  *
- * Runs in the master, as root.
+ * Respawn policy (after Postfix and nginx): a retirement or an isolated
+ * crash is replaced at once; workers that keep dying abnormally soon
+ * after their start put the pool into a back-off, one probe spawn per
+ * step, the delay doubling up to a cap, until a worker lives normally
+ * again.  A worker that exits EXIT_PERMANENT (it cannot run as
+ * configured) stops the daemon instead of respawning.
+ *
+ * Runs in the master, as root.  What workers write (scoreboard, event
+ * pipe) is checked and only informs; pids come from fork() alone.
  */
 
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +54,17 @@
 #define POOL_BACKOFF_MIN_MS	1000
 #define POOL_BACKOFF_MAX_MS	30000
 #define POOL_FORK_RETRY_MS	1000
+#define POOL_KILL_GRACE_MS	1000	/* between SIGTERM and SIGKILL */
 
 static int	pool_spawn(struct master *m, unsigned int i, int64_t now);
 static void	pool_exited(struct master *m, struct slot *s, int status,
 		    int64_t now);
-static void	pool_describe(const struct sb_slot *sb, int status,
-		    char *buf, size_t len);
+static void	pool_describe(const struct slot *s, const struct sb_slot *sb,
+		    int status, char *buf, size_t len);
+static int64_t	pool_deadlines(struct master *m, int64_t now);
+static uint64_t	pool_oom_kills(void);
+static void	pool_timeouts(struct master *m, int64_t now);
+static void	pool_size(struct master *m, int64_t now);
 
 void
 pool_init(struct pool *pool, unsigned int nslots)
@@ -61,6 +75,26 @@ pool_init(struct pool *pool, unsigned int nslots)
 		fatal("pool");
 	pool->nslots = nslots;
 	pool->generation = 1;
+	if (pipe2(pool->event_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	pool->oom_kills = pool_oom_kills();
+}
+
+/* The kernel's count of OOM kills (/proc/vmstat), 0 if unknown. */
+static uint64_t
+pool_oom_kills(void)
+{
+	char			 line[128];
+	unsigned long long	 n = 0;
+	FILE			*f;
+
+	if ((f = fopen("/proc/vmstat", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "oom_kill %llu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
 }
 
 void
@@ -69,6 +103,8 @@ pool_free(struct pool *pool)
 	free(pool->slots);
 	pool->slots = NULL;
 	pool->nslots = 0;
+	close(pool->event_pipe[0]);
+	close(pool->event_pipe[1]);
 }
 
 /*
@@ -98,6 +134,31 @@ pool_count(const struct pool *pool)
 	return n;
 }
 
+/* Live workers of generation gen that still count in the pool. */
+unsigned int
+pool_active(const struct pool *pool, unsigned int gen)
+{
+	unsigned int	i, n = 0;
+
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->slots[i].pid > 0 && !pool->slots[i].retiring &&
+		    pool->slots[i].generation == gen)
+			n++;
+	return n;
+}
+
+/* Live workers of generations older than gen. */
+unsigned int
+pool_older(const struct pool *pool, unsigned int gen)
+{
+	unsigned int	i, n = 0;
+
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->slots[i].pid > 0 && pool->slots[i].generation < gen)
+			n++;
+	return n;
+}
+
 static int
 pool_spawn(struct master *m, unsigned int i, int64_t now)
 {
@@ -105,11 +166,17 @@ pool_spawn(struct master *m, unsigned int i, int64_t now)
 	struct worker	 w;
 	pid_t		 pid, master = getpid();
 
-	sb_reset(&m->sb.slots[i], 0, m->pool.generation);
+	sb_reset(&m->sb.slots[i], m->pool.generation);
 	switch (pid = fork()) {
 	case -1:
-		log_warn("fork (next attempt in %d ms)", POOL_FORK_RETRY_MS);
-		m->pool.next_spawn_ms = now + POOL_FORK_RETRY_MS;
+		m->pool.fork_backoff_ms = m->pool.fork_backoff_ms == 0 ?
+		    POOL_FORK_RETRY_MS : m->pool.fork_backoff_ms * 2;
+		if (m->pool.fork_backoff_ms > POOL_BACKOFF_MAX_MS)
+			m->pool.fork_backoff_ms = POOL_BACKOFF_MAX_MS;
+		log_warn("fork, with %u workers running (next attempt in "
+		    "%lld ms)", pool_count(&m->pool),
+		    (long long)m->pool.fork_backoff_ms);
+		m->pool.next_spawn_ms = now + m->pool.fork_backoff_ms;
 		return -1;
 	case 0:
 		sig_worker_init();
@@ -121,30 +188,134 @@ pool_spawn(struct master *m, unsigned int i, int64_t now)
 		w.listeners = m->listeners;
 		w.nlisteners = m->nlisteners;
 		w.handler = handler_find(m->conf->service);
+		w.event_fd = m->pool.event_pipe[1];
 		w.sb = &m->sb.slots[i];
 		w.sb->pid = getpid();
 		worker_main(&w);
 		/* NOTREACHED */
 	}
+	if (m->pool.fork_backoff_ms > 0)
+		log_notice("fork works again");
+	m->pool.fork_backoff_ms = 0;
+	memset(s, 0, sizeof(*s));
 	s->pid = pid;
 	s->generation = m->pool.generation;
 	s->started_ms = now;
-	log_debug("worker %ld started in slot %u", (long)pid, i);
+	log_debug("worker %ld started in slot %u, generation %u", (long)pid,
+	    i, s->generation);
 	return 0;
 }
 
 /*
- * Start workers in empty slots, within the back-off.  Returns how many ms
- * until it wants to run again (-1: only when a child exits).
+ * Tell one worker to finish its connection and exit (SIGUSR2), with a
+ * deadline after which it is terminated.  It no longer counts in the pool.
+ */
+void
+pool_retire(struct master *m, struct slot *s, int told, int grace_ms,
+    int64_t now)
+{
+	if (s->pid <= 0 || s->told != TOLD_NONE)
+		return;
+	s->retiring = 1;
+	s->told = told;
+	s->deadline_ms = grace_ms > 0 ? now + grace_ms : 0;
+	if (kill(s->pid, SIGUSR2) == -1 && errno != ESRCH)
+		log_warn("kill %ld", (long)s->pid);
+}
+
+/* Retire every worker of a generation older than gen. */
+void
+pool_retire_older(struct master *m, unsigned int gen, int told, int grace_ms,
+    int64_t now)
+{
+	unsigned int	i;
+
+	for (i = 0; i < m->pool.nslots; i++)
+		if (m->pool.slots[i].pid > 0 &&
+		    m->pool.slots[i].generation < gen)
+			pool_retire(m, &m->pool.slots[i], told, grace_ms, now);
+}
+
+/*
+ * Read what workers announced on the event pipe.  A message is believed
+ * only if its slot holds a live worker of that generation.
+ */
+void
+pool_events(struct master *m)
+{
+	struct worker_event	 ev[64];
+	struct slot		*s;
+	ssize_t			 n;
+	size_t			 i;
+
+	while ((n = read(m->pool.event_pipe[0], ev, sizeof(ev))) > 0) {
+		for (i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
+			if (ev[i].slot >= m->pool.nslots)
+				continue;
+			s = &m->pool.slots[ev[i].slot];
+			if (s->pid <= 0 || s->generation != ev[i].generation ||
+			    ev[i].event != EV_RETIRING)
+				continue;
+			s->retiring = 1;	/* replaced from now on */
+		}
+	}
+}
+
+/* Terminate retiring workers past their deadline; the next deadline. */
+static int64_t
+pool_deadlines(struct master *m, int64_t now)
+{
+	struct slot	*s;
+	struct sb_slot	 sb;
+	unsigned int	 i;
+	int64_t		 next = -1;
+
+	for (i = 0; i < m->pool.nslots; i++) {
+		s = &m->pool.slots[i];
+		if (s->pid <= 0 || s->deadline_ms == 0)
+			continue;
+		if (now < s->deadline_ms) {
+			if (next == -1 || s->deadline_ms < next)
+				next = s->deadline_ms;
+			continue;
+		}
+		sb = sb_read(&m->sb.slots[i]);
+		if (!s->termed) {
+			log_warnx("worker %ld (generation %u) still %s%s%s "
+			    "after graceful_timeout: SIGTERM", (long)s->pid,
+			    s->generation, sb_state_name(sb.state),
+			    *sb.client ? " with " : "", sb.client);
+			kill(s->pid, SIGTERM);
+			s->termed = 1;
+			s->deadline_ms = now + POOL_KILL_GRACE_MS;
+			if (next == -1 || s->deadline_ms < next)
+				next = s->deadline_ms;
+		} else {
+			log_warnx("worker %ld ignored SIGTERM: SIGKILL",
+			    (long)s->pid);
+			kill(s->pid, SIGKILL);
+			s->deadline_ms = 0;
+		}
+	}
+	return next;
+}
+
+/*
+ * Start workers of the current generation up to the target, within the
+ * back-off, and enforce retirement deadlines.  Returns how many ms until
+ * it wants to run again (-1: only when something happens).
  */
 int
 pool_maintain(struct master *m, int64_t now)
 {
 	struct pool	*pool = &m->pool;
-	unsigned int	 i;
+	unsigned int	 i, active;
+	int64_t		 next = pool_deadlines(m, now), t = -1, tick;
 
-	if (pool->stopping || pool->permanent)
-		return -1;
+	if ((tick = pool_tick(m, now)) != -1 && (next == -1 || tick < next))
+		next = tick;
+	if (pool->permanent || pool->stopping)
+		goto out;
 	/* A worker that lives past the early window ends the back-off. */
 	if (pool->failures > 0)
 		for (i = 0; i < pool->nslots; i++)
@@ -157,69 +328,288 @@ pool_maintain(struct master *m, int64_t now)
 				pool->backoff_ms = 0;
 				break;
 			}
-	for (i = 0; i < pool->nslots; i++) {
+	active = pool_active(pool, pool->generation);
+	for (i = 0; i < pool->nslots && active < pool->target; i++) {
 		if (pool->slots[i].pid > 0)
 			continue;
-		if (now < pool->next_spawn_ms)
-			return (int)(pool->next_spawn_ms - now);
-		if (pool_spawn(m, i, now) == -1)
-			return POOL_FORK_RETRY_MS;
-		if (pool->backoff_ms > 0) {
-			/* one probe per back-off step */
+		if (now < pool->next_spawn_ms) {
+			t = pool->next_spawn_ms;
+			break;
+		}
+		if (pool_spawn(m, i, now) == -1) {
+			t = pool->next_spawn_ms;
+			break;
+		}
+		active++;
+		if (pool->backoff_ms > 0)	/* one probe per step */
 			pool->next_spawn_ms = now + pool->backoff_ms;
+	}
+	if (t == -1 && pool->failures > 0)
+		t = now + POOL_EARLY_MS;	/* to notice a normal life */
+ out:
+	if (t != -1 && (next == -1 || t < next))
+		next = t;
+	return next == -1 ? -1 : (int)(next > now ? next - now : 0);
+}
+
+/*
+ * request_timeout_soft: the worker writes a backtrace of where it is (it
+ * goes on); request_timeout: SIGTERM, SIGKILL a second later, and it is
+ * replaced at once.  "Busy" counts from the worker's last state change
+ * to busy: time spent waiting for the client is "reading", for
+ * read_timeout to judge.
+ */
+static void
+pool_timeouts(struct master *m, int64_t now)
+{
+	const struct conf	*conf = m->conf;
+	struct slot		*s;
+	struct sb_slot		 sb;
+	unsigned int		 i;
+	int64_t			 busy;
+
+	for (i = 0; i < m->pool.nslots; i++) {
+		s = &m->pool.slots[i];
+		if (s->pid <= 0 || s->timed_out)
+			continue;
+		sb = sb_read(&m->sb.slots[i]);
+		if (sb.state != SB_BUSY && !(sb.state == SB_RETIRING &&
+		    *sb.client != '\0'))
+			continue;
+		busy = now - sb.changed_ms;
+		if (conf->request_timeout_ms > 0 &&
+		    busy >= conf->request_timeout_ms) {
+			log_warnx("worker %ld busy with %s for %lld ms: "
+			    "request_timeout, SIGTERM", (long)s->pid,
+			    *sb.client ? sb.client : "-", (long long)busy);
+			kill(s->pid, SIGTERM);
+			s->timed_out = s->termed = s->retiring = 1;
+			s->deadline_ms = now + POOL_KILL_GRACE_MS;
+		} else if (conf->request_timeout_soft_ms > 0 &&
+		    busy >= conf->request_timeout_soft_ms &&
+		    s->soft_for_ms != sb.changed_ms) {
+			log_warnx("worker %ld busy with %s for %lld ms: "
+			    "request_timeout_soft, its backtrace follows",
+			    (long)s->pid, *sb.client ? sb.client : "-",
+			    (long long)busy);
+			kill(s->pid, SIGUSR1);
+			s->soft_for_ms = sb.changed_ms;
 		}
 	}
-	if (pool->failures > 0)
-		return POOL_EARLY_MS;	/* to notice a normal life */
-	return -1;
+}
+
+/*
+ * Dynamic pool (max_workers set): keep between min_spare and max_spare
+ * idle workers.  Short of spares, grow by 1, 2, 4 ... up to
+ * max_spawn_rate workers per tick, never past max_workers (logged at
+ * most once a minute); with too many, retire one idle worker per tick.
+ */
+static void
+pool_size(struct master *m, int64_t now)
+{
+	const struct conf	*conf = m->conf;
+	struct pool		*pool = &m->pool;
+	unsigned int		 i, idle = 0, total = 0, spare, n;
+	uint32_t		 state;
+	struct slot		*victim = NULL;
+
+	for (i = 0; i < pool->nslots; i++) {
+		if (pool->slots[i].pid <= 0 || pool->slots[i].retiring ||
+		    pool->slots[i].generation != pool->generation)
+			continue;
+		total++;
+		state = sb_read(&m->sb.slots[i]).state;
+		if (state == SB_IDLE || state == SB_STARTING) {
+			idle++;
+			if (state == SB_IDLE)
+				victim = &pool->slots[i];
+		}
+	}
+	spare = idle + (pool->target > total ? pool->target - total : 0);
+	if (spare < conf->min_spare) {
+		if (pool->target >= conf->max_workers) {
+			if (pool->max_logged_ms == 0 ||
+			    now - pool->max_logged_ms >= 60000) {
+				log_warnx("max_workers (%u) reached: %u busy, "
+				    "no spare worker", conf->max_workers,
+				    total - idle);
+				pool->max_logged_ms = now;
+			}
+			return;
+		}
+		if (pool->spawn_step == 0)
+			pool->spawn_step = 1;
+		n = pool->spawn_step;
+		if (n > conf->max_workers - pool->target)
+			n = conf->max_workers - pool->target;
+		pool->target += n;
+		log_info("%u idle of %u: %u more workers (%u)", idle, total, n,
+		    pool->target);
+		pool->spawn_step *= 2;
+		if (pool->spawn_step > conf->max_spawn_rate)
+			pool->spawn_step = conf->max_spawn_rate;
+		master_title(m);
+		return;
+	}
+	pool->spawn_step = 1;
+	if (idle > conf->max_spare && victim != NULL && pool->target > 1) {
+		pool->target--;
+		log_info("%u idle of %u: one worker less (%u)", idle, total,
+		    pool->target);
+		pool_retire(m, victim, TOLD_IDLE, conf->graceful_timeout_ms,
+		    now);
+		master_title(m);
+	}
+}
+
+/*
+ * The periodic work: timeouts and dynamic sizing, once a second (more
+ * often for short timeouts), and not at all when neither is configured:
+ * then the master sleeps until something happens.  Returns the next
+ * tick, or -1.
+ */
+int64_t
+pool_tick(struct master *m, int64_t now)
+{
+	const struct conf	*conf = m->conf;
+	struct pool		*pool = &m->pool;
+	int64_t			 every = 1000, t;
+
+	if (pool->stopping || (conf->max_workers == 0 &&
+	    conf->request_timeout_ms == 0 && conf->request_timeout_soft_ms == 0))
+		return -1;
+	t = conf->request_timeout_soft_ms > 0 ? conf->request_timeout_soft_ms :
+	    conf->request_timeout_ms;
+	if (t > 0 && t / 4 < every)
+		every = t / 4 > 50 ? t / 4 : 50;
+	if (now >= pool->next_tick_ms) {
+		pool->next_tick_ms = now + every;
+		pool_timeouts(m, now);
+		if (conf->max_workers > 0)
+			pool_size(m, now);
+	}
+	return pool->next_tick_ms;
+}
+
+/* End the crash-loop back-off (a reload to a good configuration). */
+void
+pool_reset_backoff(struct pool *pool)
+{
+	if (pool->backoff_ms > 0)
+		log_notice("back-off ended by the reload");
+	pool->failures = 0;
+	pool->backoff_ms = 0;
+	pool->next_spawn_ms = 0;
 }
 
 /* "request cap reached after 50 connections", "killed by SIGSEGV"... */
 static void
-pool_describe(const struct sb_slot *sb, int status, char *buf, size_t len)
+pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
+    char *buf, size_t len)
 {
-	if (WIFSIGNALED(status))
+	static const char *const told[] = {
+		[TOLD_RELOAD] = "replaced by a reload",
+		[TOLD_STOP] = "stopped",
+		[TOLD_IDLE] = "retired: too many idle workers",
+		[TOLD_TTOU] = "retired: SIGTTOU",
+	};
+	static const char *const own[] = {
+		[SB_EXIT_REQUESTS] = "request cap reached",
+		[SB_EXIT_HANDLER] = "retired at the service's request",
+		[SB_EXIT_AGE] = "max_worker_age reached",
+		[SB_EXIT_RSS] = "max_worker_rss exceeded",
+	};
+	unsigned long long	served = sb->served;
+
+	if (WIFSIGNALED(status) && s->timed_out)
+		snprintf(buf, len, "killed by %s for request_timeout after "
+		    "%llu connections", signame(WTERMSIG(status)), served);
+	else if (WIFSIGNALED(status) && s->oom)
+		snprintf(buf, len, "killed by the kernel OOM killer (SIGKILL) "
+		    "after %llu connections", served);
+	else if (WIFSIGNALED(status) && s->termed)
+		snprintf(buf, len, "killed by %s after graceful_timeout "
+		    "(%s) after %llu connections", signame(WTERMSIG(status)),
+		    told[s->told] ? told[s->told] : "retiring", served);
+	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by %s%s after %llu connections",
 		    signame(WTERMSIG(status)),
-		    WCOREDUMP(status) ? " (core dumped)" : "",
-		    (unsigned long long)sb->served);
+		    WCOREDUMP(status) ? " (core dumped)" : "", served);
 	else if (WEXITSTATUS(status) == EXIT_RETIRED &&
-	    sb->exit_reason == SB_EXIT_REQUESTS)
-		snprintf(buf, len, "request cap reached after %llu connections",
-		    (unsigned long long)sb->served);
+	    sb->exit_reason == SB_EXIT_TOLD && s->told != TOLD_NONE)
+		snprintf(buf, len, "%s after %llu connections", told[s->told],
+		    served);
 	else if (WEXITSTATUS(status) == EXIT_RETIRED &&
-	    sb->exit_reason == SB_EXIT_HANDLER)
-		snprintf(buf, len, "retired at the service's request after "
-		    "%llu connections", (unsigned long long)sb->served);
+	    sb->exit_reason < sizeof(own) / sizeof(own[0]) &&
+	    own[sb->exit_reason] != NULL)
+		snprintf(buf, len, "%s after %llu connections",
+		    own[sb->exit_reason], served);
 	else if (WEXITSTATUS(status) == EXIT_PERMANENT)
 		snprintf(buf, len, "failed permanently (exit %d)",
 		    EXIT_PERMANENT);
 	else
 		snprintf(buf, len, "exited with status %d after %llu "
-		    "connections", WEXITSTATUS(status),
-		    (unsigned long long)sb->served);
+		    "connections", WEXITSTATUS(status), served);
+}
+
+/* The cause of an exit, for the metrics. */
+static int
+pool_exit_reason(const struct slot *s, const struct sb_slot *sb, int status)
+{
+	static const int told[] = {
+		[TOLD_RELOAD] = XR_RELOAD, [TOLD_STOP] = XR_STOP,
+		[TOLD_IDLE] = XR_IDLE, [TOLD_TTOU] = XR_RESIZE,
+	};
+	static const int own[] = {
+		[SB_EXIT_REQUESTS] = XR_REQUESTS, [SB_EXIT_HANDLER] = XR_HANDLER,
+		[SB_EXIT_AGE] = XR_AGE, [SB_EXIT_RSS] = XR_RSS,
+	};
+
+	if (WIFSIGNALED(status))
+		return s->timed_out ? XR_TIMEOUT : s->oom ? XR_OOM :
+		    s->termed ? XR_KILLED : XR_CRASH;
+	if (WEXITSTATUS(status) == EXIT_PERMANENT)
+		return XR_FAILED;
+	if (WEXITSTATUS(status) != EXIT_RETIRED)
+		return XR_CRASH;
+	if (sb->exit_reason == SB_EXIT_TOLD && s->told != TOLD_NONE)
+		return told[s->told];
+	if (sb->exit_reason > SB_EXIT_NONE && sb->exit_reason < SB_EXIT_TOLD)
+		return own[sb->exit_reason];
+	return XR_CRASH;
 }
 
 static void
 pool_exited(struct master *m, struct slot *s, int status, int64_t now)
 {
 	struct pool	*pool = &m->pool;
-	struct sb_slot	 sb = sb_read(&m->sb.slots[s - pool->slots]);
-	char		 why[160];
-	int		 abnormal, early;
+	struct sb_slot	*sbs = &m->sb.slots[s - pool->slots];
+	struct sb_slot	 sb = sb_read(sbs);
+	char		 why[200];
+	int		 abnormal, early, told = s->told != TOLD_NONE;
+	uint64_t	 oom;
 
-	pool_describe(&sb, status, why, sizeof(why));
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	    !s->termed && (oom = pool_oom_kills()) > pool->oom_kills) {
+		pool->oom_kills = oom;
+		s->oom = 1;
+	}
+	pool_describe(s, &sb, status, why, sizeof(why));
+	m->exits[pool_exit_reason(s, &sb, status)]++;
+	m->served_dead += sb.served;
 	abnormal = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 	early = now - s->started_ms < POOL_EARLY_MS;
-	if (pool->stopping)
+	if (pool->stopping == 1)
 		log_debug("worker %ld exited: %s", (long)s->pid, why);
-	else if (abnormal)
+	else if (abnormal && !told)
 		log_warnx("worker %ld exited: %s", (long)s->pid, why);
 	else
 		log_info("worker %ld exited: %s", (long)s->pid, why);
-	s->pid = 0;
+	sb_clear(sbs);
+	told = told || s->timed_out;
+	memset(s, 0, sizeof(*s));
 
-	if (pool->stopping)
+	if (pool->stopping || told)
 		return;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PERMANENT) {
 		pool->permanent = 1;

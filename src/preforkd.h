@@ -26,6 +26,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <poll.h>
+
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -100,6 +102,19 @@ struct conf {
 	char		 log_file[PATH_MAX];
 	int		 log_level;		/* LOG_DEBUG ... LOG_ERR */
 	int		 syslog_facility;	/* LOG_DAEMON ... */
+	int		 graceful_timeout_ms;	/* draining workers, then TERM */
+	int		 max_worker_age_ms;	/* 0 = none */
+	int		 max_worker_age_jitter_ms;
+	uint64_t	 max_worker_rss_kb;	/* 0 = none */
+	unsigned int	 workers_max;		/* SIGTTIN's limit */
+	unsigned int	 max_workers;		/* 0: static pool */
+	unsigned int	 min_spare;		/* dynamic: idle workers */
+	unsigned int	 max_spare;
+	unsigned int	 max_spawn_rate;	/* dynamic: forks per second */
+	int		 request_timeout_soft_ms;	/* backtrace; 0 = none */
+	int		 request_timeout_ms;		/* kill; 0 = none */
+	char		 control_socket[PATH_MAX];	/* "" = none */
+	int		 control_socket_auto;	/* unset: next to the pidfile */
 };
 
 /* A list of error messages, collected before they are reported. */
@@ -108,16 +123,30 @@ struct errlist {
 	size_t		  n;
 };
 
+/*
+ * The pool's room: two generations of the largest pool during a reload,
+ * plus replacements started while workers retire.
+ */
+#define PREFORKD_MAX_SLOTS	(3 * PREFORKD_MAX_WORKERS)
+
 /* Scoreboard: one shared slot per worker, written only by that worker. */
 #define SB_EMPTY	0
 #define SB_STARTING	1	/* forked, dropping privileges, init */
 #define SB_IDLE		2	/* waiting in accept */
-#define SB_BUSY		3	/* serving a connection */
-#define SB_EXITING	4	/* retiring */
+#define SB_READING	3	/* in a connection, waiting for the client */
+#define SB_BUSY		4	/* in a connection, working */
+#define SB_RETIRING	5	/* finishing its last connection, or leaving */
+#define SB_NSTATES	6
 
+/* Why a worker left on its own (the master knows the reasons it gave). */
 #define SB_EXIT_NONE		0	/* still running, or died suddenly */
 #define SB_EXIT_REQUESTS	1	/* served its request cap */
 #define SB_EXIT_HANDLER		2	/* the handler asked to retire */
+#define SB_EXIT_AGE		3	/* reached max_worker_age */
+#define SB_EXIT_RSS		4	/* grew past max_worker_rss */
+#define SB_EXIT_TOLD		5	/* the master told it to (SIGUSR2) */
+
+#define SB_CLIENTLEN		48
 
 struct sb_slot {
 	pid_t			 pid;
@@ -125,12 +154,24 @@ struct sb_slot {
 	uint32_t		 state;		/* SB_* */
 	uint32_t		 exit_reason;	/* SB_EXIT_* */
 	uint64_t		 served;	/* connections served */
+	int64_t			 changed_ms;	/* last state change (monotonic) */
+	uint64_t		 rss_kb;	/* after the last connection */
+	char			 client[SB_CLIENTLEN];	/* "addr:port" */
 };
 
 struct scoreboard {
 	struct sb_slot		*slots;
 	unsigned int		 nslots;
 	size_t			 size;		/* of the mapping */
+};
+
+/* A message from a worker to the master, on the event pipe. */
+#define EV_RETIRING	1	/* it decided to retire after this
+				   connection: start its replacement now */
+struct worker_event {
+	uint32_t		 slot;
+	uint32_t		 generation;
+	uint32_t		 event;		/* EV_* */
 };
 
 /* What one worker process owns. */
@@ -146,15 +187,33 @@ struct worker {
 	void			*hdata;
 	unsigned long		 served;
 	unsigned long		 cap;		/* 0 = no cap */
+	int64_t			 started_ms;
+	int64_t			 retire_at_ms;	/* max_worker_age, 0 = never */
 	int			 epfd;		/* -1 with one listener */
+	int			 event_fd;	/* write end of the event pipe */
+	uint32_t		 leaving;	/* SB_EXIT_* once decided */
 	struct sb_slot		*sb;		/* this worker's slot */
 };
+
+/* Why the master ended a worker (struct slot.told). */
+#define TOLD_NONE	0
+#define TOLD_RELOAD	1	/* an older generation */
+#define TOLD_STOP	2	/* graceful stop */
+#define TOLD_IDLE	3	/* too many idle workers */
+#define TOLD_TTOU	4	/* SIGTTOU */
 
 /* One entry of the master's process table. */
 struct slot {
 	pid_t			 pid;		/* 0 = empty */
 	unsigned int		 generation;
 	int64_t			 started_ms;	/* monotonic */
+	int			 retiring;	/* no longer counts in the pool */
+	int			 told;		/* TOLD_*: why it was retired */
+	int64_t			 deadline_ms;	/* then SIGTERM, 0 = none */
+	int			 termed;	/* SIGTERM sent (SIGKILL next) */
+	int			 timed_out;	/* killed for request_timeout */
+	int			 oom;		/* killed by the OOM killer */
+	int64_t			 soft_for_ms;	/* busy period already traced */
 };
 
 /* The master's pool of workers and its respawn policy state. */
@@ -162,12 +221,58 @@ struct pool {
 	struct slot		*slots;
 	unsigned int		 nslots;
 	unsigned int		 generation;
-	int			 stopping;
+	unsigned int		 target;	/* workers of this generation */
+	int			 stopping;	/* 1 fast, 2 graceful */
 	/* crash-loop throttle */
 	unsigned int		 failures;	/* consecutive early crashes */
 	int64_t			 backoff_ms;	/* current delay, 0 = none */
 	int64_t			 next_spawn_ms;	/* no fork before this time */
 	int			 permanent;	/* a worker exited 78 */
+	int			 event_pipe[2];	/* workers -> master */
+	int64_t			 fork_backoff_ms;	/* after fork() failed */
+	/* dynamic pool */
+	int64_t			 next_tick_ms;	/* sizing and timeouts check */
+	unsigned int		 spawn_step;	/* 1, 2, 4 ... max_spawn_rate */
+	int64_t			 max_logged_ms;	/* "max_workers reached" */
+	uint64_t		 oom_kills;	/* /proc/vmstat oom_kill seen */
+};
+
+/* A reload in progress (from SIGHUP to the old generation gone). */
+struct reload {
+	int			 active;	/* old workers still draining */
+	int			 pending;	/* a SIGHUP came meanwhile */
+	int			 ready;		/* the new generation accepts */
+	int64_t			 started_ms;
+	unsigned int		 ok, failed;	/* counters */
+	unsigned int		 seq;		/* reloads started */
+	struct listener		*closing;	/* listeners no longer wanted */
+	size_t			 nclosing;
+};
+
+/* Why workers ended, for the metrics (worker_exits_total{reason}). */
+#define XR_REQUESTS	0
+#define XR_AGE		1
+#define XR_RSS		2
+#define XR_HANDLER	3
+#define XR_RELOAD	4
+#define XR_IDLE		5
+#define XR_RESIZE	6
+#define XR_STOP		7
+#define XR_CRASH	8
+#define XR_TIMEOUT	9
+#define XR_OOM		10
+#define XR_FAILED	11
+#define XR_KILLED	12	/* still busy after graceful_timeout */
+#define XR_COUNT	13
+
+/* A client of the control socket. */
+#define CONTROL_MAX_CLIENTS	8
+struct control_client {
+	int			 fd;		/* -1 = free */
+	char			 buf[256];
+	size_t			 len;
+	int64_t			 since_ms;
+	unsigned int		 wait_reload;	/* answer after this reload */
 };
 
 /* The master's state (one per process, passed explicitly). */
@@ -177,7 +282,15 @@ struct master {
 	size_t			 nlisteners;
 	struct pool		 pool;
 	struct scoreboard	 sb;
+	struct reload		 reload;
 	int			 foreground;
+	int			 verbose;
+	int64_t			 started_ms;
+	uint64_t		 exits[XR_COUNT];
+	uint64_t		 served_dead;	/* by workers now gone */
+	int			 control_fd;	/* -1 = none */
+	struct listener		 control;
+	struct control_client	 clients[CONTROL_MAX_CLIENTS];
 };
 
 /* conf.c */
@@ -185,6 +298,7 @@ struct conf	*conf_load(const char *path, struct errlist *errs);
 struct conf	*conf_parse_buf(const char *name, const char *text,
 		    struct errlist *errs);
 struct conf	*conf_defaults(struct errlist *errs);
+struct conf	*conf_load_lenient(const char *path);
 int		 conf_strip_comments(char *text);
 void		 conf_free(struct conf *conf);
 
@@ -202,6 +316,8 @@ int		 parse_duration_ms(const char *s, int *ms, char *err,
 		    size_t errlen);
 int		 parse_uint(const char *s, unsigned int min, unsigned int max,
 		    unsigned int *val, char *err, size_t errlen);
+int		 parse_size_kb(const char *s, uint64_t *kb, char *err,
+		    size_t errlen);
 int64_t		 now_ms(void);
 int		 socket_set_timeouts(int fd, int read_ms, int write_ms);
 void		 errlist_add(struct errlist *errs, const char *fmt, ...)
@@ -251,6 +367,8 @@ __dead void	 fatalx_status(int status, const char *fmt, ...)
 /* sig.c */
 void		 sig_master_init(sigset_t *waitmask);
 void		 sig_worker_init(void);
+void		 sig_worker_backtrace(struct sb_slot *slot,
+		    unsigned int slotno);
 int		 sig_take(int signo);
 
 /* privsep.c */
@@ -274,15 +392,28 @@ int		 pool_maintain(struct master *m, int64_t now);
 int		 pool_reap(struct master *m);
 void		 pool_signal(struct pool *pool, int signo);
 unsigned int	 pool_count(const struct pool *pool);
+unsigned int	 pool_active(const struct pool *pool, unsigned int gen);
+unsigned int	 pool_older(const struct pool *pool, unsigned int gen);
+void		 pool_retire(struct master *m, struct slot *s, int told,
+		    int grace_ms, int64_t now);
+void		 pool_retire_older(struct master *m, unsigned int gen,
+		    int told, int grace_ms, int64_t now);
+void		 pool_events(struct master *m);
+void		 pool_reset_backoff(struct pool *pool);
+int64_t		 pool_tick(struct master *m, int64_t now);
 
 /* scoreboard.c */
 int		 sb_create(struct scoreboard *sb, unsigned int nslots);
 void		 sb_destroy(struct scoreboard *sb);
-void		 sb_reset(struct sb_slot *slot, pid_t pid, uint32_t generation);
+void		 sb_reset(struct sb_slot *slot, uint32_t generation);
+void		 sb_clear(struct sb_slot *slot);
 void		 sb_set_state(struct sb_slot *slot, uint32_t state);
+void		 sb_set_client(struct sb_slot *slot, const char *client);
 void		 sb_set_exit(struct sb_slot *slot, uint32_t reason);
-void		 sb_served(struct sb_slot *slot, uint64_t served);
+void		 sb_served(struct sb_slot *slot, uint64_t served,
+		    uint64_t rss_kb);
 struct sb_slot	 sb_read(const struct sb_slot *slot);
+const char	*sb_state_name(uint32_t state);
 
 /* worker.c */
 __dead void	 worker_main(struct worker *w);
@@ -290,6 +421,32 @@ __dead void	 worker_main(struct worker *w);
 /* master.c */
 int		 master_open(struct master *m);
 int		 master_run(struct master *m);
+int		 master_pool_ready(struct master *m);
+void		 master_title(struct master *m);
+
+/* reload.c */
+int		 listeners_setup(const struct conf *conf, struct listener *old,
+		    size_t nold, struct listener **out, size_t *nout,
+		    struct listener **closing, size_t *nclosing,
+		    struct errlist *errs);
+void		 reload_start(struct master *m);
+void		 reload_progress(struct master *m, int64_t now);
+
+/* control.c */
+int		 control_open(struct master *m);
+void		 control_close(struct master *m);
+nfds_t		 control_pollfds(struct master *m, struct pollfd *pfd);
+void		 control_dispatch(struct master *m, struct pollfd *pfd,
+		    nfds_t n);
+void		 control_reload_done(struct master *m, int ok,
+		    const struct errlist *errs);
+int		 control_command(const char *path, const char *cmd, int out,
+		    int err);
+size_t		 status_render(struct master *m, const char *format,
+		    char **out);
+
+/* handler_io.c */
+void		 handler_io_track(struct sb_slot *slot);
 
 /* handlers/handlers.c */
 int			 handler_register(const struct handler *h);

@@ -63,35 +63,64 @@ sb_destroy(struct scoreboard *sb)
 
 /* Master, before a fork: a clean slot for the new worker. */
 void
-sb_reset(struct sb_slot *slot, pid_t pid, uint32_t generation)
+sb_reset(struct sb_slot *slot, uint32_t generation)
 {
+	SB_STORE(&slot->pid, 0);
 	SB_STORE(&slot->state, SB_STARTING);
 	SB_STORE(&slot->exit_reason, SB_EXIT_NONE);
 	SB_STORE(&slot->served, 0);
+	SB_STORE(&slot->rss_kb, 0);
+	SB_STORE(&slot->changed_ms, now_ms());
 	SB_STORE(&slot->generation, generation);
-	SB_STORE(&slot->pid, pid);
+	slot->client[0] = '\0';
 }
 
+/*
+ * Master, after the worker is reaped: the slot reads as empty, so that a
+ * dead worker can never be taken for a live one.
+ */
+void
+sb_clear(struct sb_slot *slot)
+{
+	SB_STORE(&slot->state, SB_EMPTY);
+	SB_STORE(&slot->pid, 0);
+	slot->client[0] = '\0';
+}
+
+/* Worker: a new state, stamped with the monotonic clock. */
 void
 sb_set_state(struct sb_slot *slot, uint32_t state)
 {
+	SB_STORE(&slot->changed_ms, now_ms());
 	SB_STORE(&slot->state, state);
+}
+
+/* Worker: the client being served ("" when none). */
+void
+sb_set_client(struct sb_slot *slot, const char *client)
+{
+	strlcpy(slot->client, client, sizeof(slot->client));
 }
 
 void
 sb_set_exit(struct sb_slot *slot, uint32_t reason)
 {
 	SB_STORE(&slot->exit_reason, reason);
-	SB_STORE(&slot->state, SB_EXITING);
+	sb_set_state(slot, SB_RETIRING);
 }
 
 void
-sb_served(struct sb_slot *slot, uint64_t served)
+sb_served(struct sb_slot *slot, uint64_t served, uint64_t rss_kb)
 {
 	SB_STORE(&slot->served, served);
+	SB_STORE(&slot->rss_kb, rss_kb);
 }
 
-/* A consistent-enough copy of a slot, for the master. */
+/*
+ * A copy of a slot, for the master.  Fields are read one by one while the
+ * worker may write them: the copy is advisory, never a basis for a
+ * security decision (the client text may be torn; it is NUL-terminated).
+ */
 struct sb_slot
 sb_read(const struct sb_slot *slot)
 {
@@ -102,5 +131,22 @@ sb_read(const struct sb_slot *slot)
 	copy.state = SB_LOAD(&slot->state);
 	copy.exit_reason = SB_LOAD(&slot->exit_reason);
 	copy.served = SB_LOAD(&slot->served);
+	copy.changed_ms = SB_LOAD(&slot->changed_ms);
+	copy.rss_kb = SB_LOAD(&slot->rss_kb);
+	memcpy(copy.client, slot->client, sizeof(copy.client));
+	copy.client[sizeof(copy.client) - 1] = '\0';
+	if (copy.state >= SB_NSTATES)
+		copy.state = SB_EMPTY;
 	return copy;
+}
+
+/* "idle", "busy"... */
+const char *
+sb_state_name(uint32_t state)
+{
+	static const char *const names[SB_NSTATES] = {
+		"empty", "starting", "idle", "reading", "busy", "retiring",
+	};
+
+	return state < SB_NSTATES ? names[state] : "?";
 }

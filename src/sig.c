@@ -26,8 +26,11 @@
  */
 
 #include <errno.h>
+#include <execinfo.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "preforkd.h"
 
@@ -81,10 +84,28 @@ sig_master_init(sigset_t *waitmask)
 }
 
 /*
+ * WARNING: runs in signal context.  The master tells a worker to retire:
+ * remember it, and arm a one-second alarm in case the signal came just
+ * before the worker entered accept(2) (the alarm interrupts it then).
+ */
+static void
+sig_retire_sighandler(int signo)
+{
+	int	saved_errno = errno;
+
+	caught[SIGUSR2] = 1;
+	alarm(1);
+	errno = saved_errno;
+}
+
+/*
  * A new worker: default dispositions, nothing blocked.  SIGTERM kills at
- * once (fast stop, death of the master).  Terminal signals meant for the
- * foreground master (^C, hangup) and the master's other control signals
- * are ignored: the master alone decides what happens to its workers.
+ * once (fast stop, death of the master).  SIGUSR2 asks it to finish its
+ * connection and exit; SIGALRM wakes it (retirement, max_worker_age): both
+ * without SA_RESTART, so that they interrupt accept(2).  Terminal signals
+ * meant for the foreground master (^C, hangup) and the master's other
+ * control signals are ignored: the master alone decides what happens to
+ * its workers.
  */
 void
 sig_worker_init(void)
@@ -103,10 +124,99 @@ sig_worker_init(void)
 		sigaction(signo, &sa, NULL);
 		caught[signo] = 0;
 	}
+	sa.sa_handler = sig_retire_sighandler;
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = sig_record_sighandler;
+	sigaction(SIGALRM, &sa, NULL);
+	caught[SIGALRM] = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static struct sb_slot	*bt_slot;	/* the worker's, for its handler */
+static unsigned int	 bt_slotno;
+
+/* Async-signal-safe: append s to buf (of size len) at *off. */
+static void
+sig_append(char *buf, size_t len, size_t *off, const char *s)
+{
+	while (*s != '\0' && *off + 1 < len)
+		buf[(*off)++] = *s++;
+	buf[*off] = '\0';
+}
+
+/* Async-signal-safe: append the decimal n. */
+static void
+sig_append_num(char *buf, size_t len, size_t *off, long long n)
+{
+	char	d[24];
+	int	i = sizeof(d) - 1;
+
+	d[i] = '\0';
+	if (n < 0)
+		n = 0;
+	do {
+		d[--i] = '0' + n % 10;
+		n /= 10;
+	} while (n > 0 && i > 0);
+	sig_append(buf, len, off, d + i);
+}
+
+/*
+ * WARNING: runs in signal context.  request_timeout_soft: say where this
+ * worker is stuck, on stderr (the log, or the pipe to the master), and
+ * let it go on.  Only write(2), clock_gettime(2) and the backtrace
+ * functions, loaded beforehand by sig_worker_backtrace().
+ */
+static void
+sig_backtrace_sighandler(int signo)
+{
+	void		*frames[48];
+	char		 buf[256];
+	size_t		 off = 0;
+	struct timespec	 ts;
+	int		 n, saved_errno = errno;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sig_append(buf, sizeof(buf), &off, "worker ");
+	sig_append_num(buf, sizeof(buf), &off, bt_slotno);
+	sig_append(buf, sizeof(buf), &off, "[");
+	sig_append_num(buf, sizeof(buf), &off, getpid());
+	sig_append(buf, sizeof(buf), &off, "]: warning: request_timeout_soft:"
+	    " busy with ");
+	sig_append(buf, sizeof(buf), &off, bt_slot->client[0] ?
+	    bt_slot->client : "-");
+	sig_append(buf, sizeof(buf), &off, " for ");
+	sig_append_num(buf, sizeof(buf), &off, (long long)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000 - bt_slot->changed_ms);
+	sig_append(buf, sizeof(buf), &off, " ms; backtrace:\n");
+	(void)write(STDERR_FILENO, buf, off);
+	n = backtrace(frames, sizeof(frames) / sizeof(frames[0]));
+	backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	errno = saved_errno;
+}
+
+/*
+ * A worker: SIGUSR1 writes its backtrace (request_timeout_soft).  The
+ * first backtrace() call loads libgcc and allocates: done here, not in
+ * the handler.
+ */
+void
+sig_worker_backtrace(struct sb_slot *slot, unsigned int slotno)
+{
+	struct sigaction	 sa;
+	void			*frame[1];
+
+	bt_slot = slot;
+	bt_slotno = slotno;
+	(void)backtrace(frame, 1);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = sig_backtrace_sighandler;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* Return 1 and clear the flag if signo was caught since the last call. */

@@ -96,6 +96,45 @@ parse_duration_ms(const char *s, int *ms, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Parse a memory size: a number of bytes with an optional K, M, G or T
+ * suffix (powers of 1024), "0" for none; the result in KiB, rounded up.
+ */
+int
+parse_size_kb(const char *s, uint64_t *kb, char *err, size_t errlen)
+{
+	static const char	 units[] = "KMGT";
+	const char		*p = s, *u;
+	uint64_t		 n = 0, mul = 1;
+
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			goto range;
+		n = n * 10 + (*p - '0');
+	}
+	if (*p != '\0') {
+		if ((u = strchr(units, toupper((unsigned char)*p))) == NULL ||
+		    (p[1] != '\0' && !((p[1] == 'B' || p[1] == 'b') &&
+		    p[2] == '\0')))
+			goto bad;
+		for (mul = 1024; u > units; u--)
+			mul *= 1024;
+	}
+	if (n > (UINT64_C(1) << 50) / mul)
+		goto range;
+	*kb = (n * mul + 1023) / 1024;
+	return 0;
+ bad:
+	snprintf(err, errlen, "invalid size '%s' (a number of bytes with "
+	    "K, M, G or T: 512M, 2G)", s);
+	return -1;
+ range:
+	snprintf(err, errlen, "size '%s' is too large", s);
+	return -1;
+}
+
 /* Parse a decimal integer within [min, max]. */
 int
 parse_uint(const char *s, unsigned int min, unsigned int max,

@@ -33,9 +33,12 @@
 
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <poll.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +50,7 @@
 
 #define WORKER_BACKOFF_MS	100	/* after EMFILE, ENFILE, ENOBUFS */
 
-static void	worker_close_fds(const struct worker *w);
+static void	worker_close_fds(struct worker *w);
 static void	worker_init(struct worker *w);
 static int	worker_accept(struct worker *w, struct sockaddr_storage *ss,
 		    socklen_t *sslen, struct listener **lp);
@@ -55,28 +58,64 @@ static void	worker_serve(struct worker *w, int fd,
 		    struct sockaddr_storage *ss, socklen_t sslen,
 		    const struct listener *l);
 static __dead void worker_exit(struct worker *w, uint32_t reason);
+static uint32_t	worker_leaving(struct worker *w);
+static void	worker_announce_retirement(const struct worker *w);
 
 /*
- * Close every descriptor but stdin, stdout, stderr and the listeners: the
- * master's pidfile, log file, pipes and anything else it holds stay out
- * of reach of the worker.
+ * Close every descriptor but stdin, stdout, stderr, the listeners and the
+ * event pipe to the master: the master's pidfile, log file, control
+ * socket and anything else it holds stay out of reach of the worker.
  */
-static void
-worker_close_fds(const struct worker *w)
+static int
+worker_keeps(const struct worker *w, int fd)
 {
 	size_t	i;
-	int	fd, maxkeep = STDERR_FILENO, keep;
+
+	if (fd == w->event_fd)
+		return 1;
+	for (i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+/* Move a kept descriptor down to the lowest free number. */
+static int
+worker_lower_fd(int fd)
+{
+	int	nfd = fcntl(fd, F_DUPFD, STDERR_FILENO + 1);
+
+	if (nfd == -1 || nfd > fd) {
+		if (nfd != -1)
+			close(nfd);
+		return fd;
+	}
+	close(fd);
+	return nfd;
+}
+
+static void
+worker_close_fds(struct worker *w)
+{
+	size_t	i;
+	int	fd, maxkeep = w->event_fd > STDERR_FILENO ? w->event_fd :
+		    STDERR_FILENO;
 
 	for (i = 0; i < w->nlisteners; i++)
 		if (w->listeners[i].fd > maxkeep)
 			maxkeep = w->listeners[i].fd;
-	for (fd = STDERR_FILENO + 1; fd < maxkeep; fd++) {
-		for (keep = 0, i = 0; i < w->nlisteners && !keep; i++)
-			keep = w->listeners[i].fd == fd;
-		if (!keep)
+	for (fd = STDERR_FILENO + 1; fd < maxkeep; fd++)
+		if (!worker_keeps(w, fd))
 			(void)close(fd);
-	}
 	closefrom(maxkeep + 1);
+	/* and pack them from 3 up: no hole below (RLIMIT_NOFILE counts) */
+	for (fd = STDERR_FILENO + 1; fd <= maxkeep; fd++) {
+		if (fd == w->event_fd)
+			w->event_fd = worker_lower_fd(fd);
+		for (i = 0; i < w->nlisteners; i++)
+			if (w->listeners[i].fd == fd)
+				w->listeners[i].fd = worker_lower_fd(fd);
+	}
 }
 
 static void
@@ -125,7 +164,51 @@ worker_init(struct worker *w)
 		fatalx("service %s: initialisation failed", w->handler->name);
 	w->cap = pool_request_cap(w->conf->max_requests,
 	    w->conf->max_requests_jitter, arc4random());
-	log_debug("started, request cap %lu", w->cap);
+	w->started_ms = now_ms();
+	if (w->conf->max_worker_age_ms > 0) {
+		w->retire_at_ms = w->started_ms + w->conf->max_worker_age_ms +
+		    (w->conf->max_worker_age_jitter_ms > 0 ? arc4random_uniform(
+		    w->conf->max_worker_age_jitter_ms + 1) : 0);
+		/* wakes an idle worker out of accept(2) when its time is up */
+		alarm((unsigned int)((w->retire_at_ms - w->started_ms + 999) /
+		    1000));
+	}
+	handler_io_track(w->sb);
+	sig_worker_backtrace(w->sb, w->slot);
+	log_debug("started, request cap %lu, age limit %lld ms", w->cap,
+	    (long long)(w->retire_at_ms ? w->retire_at_ms - w->started_ms :
+	    0));
+}
+
+/*
+ * Whether the worker must leave before its next accept(2): told by the
+ * master (SIGUSR2), or past its max_worker_age.  Returns SB_EXIT_*.
+ */
+static uint32_t
+worker_leaving(struct worker *w)
+{
+	(void)sig_take(SIGALRM);
+	if (sig_take(SIGUSR2))
+		w->leaving = SB_EXIT_TOLD;
+	if (w->leaving == SB_EXIT_NONE && w->retire_at_ms > 0 &&
+	    now_ms() >= w->retire_at_ms)
+		w->leaving = SB_EXIT_AGE;
+	return w->leaving;
+}
+
+/* Tell the master to start this worker's replacement now. */
+static void
+worker_announce_retirement(const struct worker *w)
+{
+	struct worker_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.slot = w->slot;
+	ev.generation = w->generation;
+	ev.event = EV_RETIRING;
+	/* non-blocking, atomic (< PIPE_BUF); if the pipe is full, the
+	   master starts the replacement when this worker exits */
+	(void)write(w->event_fd, &ev, sizeof(ev));
 }
 
 /*
@@ -140,9 +223,12 @@ worker_accept(struct worker *w, struct sockaddr_storage *ss, socklen_t *sslen,
 	struct epoll_event	 ev;
 	struct timespec		 ts;
 	struct listener		*l = &w->listeners[0];
+	struct pollfd		 pfd;
 	int			 fd, n;
 
 	for (;;) {
+		if (worker_leaving(w) != SB_EXIT_NONE)
+			return -1;
 		if (w->epfd != -1) {
 			n = epoll_wait(w->epfd, &ev, 1, -1);
 			if (n == -1 && errno != EINTR)
@@ -159,8 +245,17 @@ worker_accept(struct worker *w, struct sockaddr_storage *ss, socklen_t *sslen,
 			return fd;
 		}
 		switch (errno) {
-		case EINTR:
 		case EAGAIN:
+			/* An idle blocking accept(2) times out at the
+			   listener's SO_RCVTIMEO; a reload may also have
+			   made the listener non-blocking: wait, don't spin. */
+			if (w->epfd == -1) {
+				pfd.fd = l->fd;
+				pfd.events = POLLIN;
+				(void)poll(&pfd, 1, 1000);
+			}
+			continue;
+		case EINTR:
 		case ECONNABORTED:
 		case EPROTO:
 		case EPERM:		/* firewall */
@@ -196,6 +291,8 @@ worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
 		strlcpy(peer, "unix", sizeof(peer));
 	else
 		laddr_format((struct sockaddr *)ss, sslen, peer, sizeof(peer));
+	sb_set_client(w->sb, peer);
+	setproctitle("worker gen %u busy %s", w->generation, peer);
 	if (!l->timeouts_inherited)
 		(void)socket_set_timeouts(fd, w->conf->read_timeout_ms,
 		    w->conf->write_timeout_ms);
@@ -238,22 +335,55 @@ worker_exit(struct worker *w, uint32_t reason)
 	_exit(EXIT_RETIRED);
 }
 
+/* Peak resident set size in KiB (getrusage: no /proc needed). */
+static uint64_t
+worker_rss_kb(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return (uint64_t)ru.ru_maxrss;
+}
+
+/*
+ * Accept and serve until a retirement: the request cap (announced when
+ * the last connection is accepted, so that the master starts the
+ * replacement while it is served), max_worker_rss, max_worker_age, or the
+ * master's word.  A retirement always waits for the connection in hand.
+ */
 __dead void
 worker_main(struct worker *w)
 {
 	struct sockaddr_storage	 ss;
 	struct listener		*l;
 	socklen_t		 sslen;
-	int			 fd;
+	uint64_t		 rss = 0;
+	int			 fd, last;
 
 	worker_init(w);
 	for (;;) {
 		sb_set_state(w->sb, SB_IDLE);
-		fd = worker_accept(w, &ss, &sslen, &l);
-		sb_set_state(w->sb, SB_BUSY);
+		setproctitle("worker gen %u idle", w->generation);
+		if ((fd = worker_accept(w, &ss, &sslen, &l)) == -1)
+			worker_exit(w, w->leaving);
+		last = w->cap > 0 && w->served + 1 >= w->cap;
+		if (last)
+			worker_announce_retirement(w);
+		sb_set_state(w->sb, last ? SB_RETIRING : SB_BUSY);
 		worker_serve(w, fd, &ss, sslen, l);
-		sb_served(w->sb, ++w->served);
-		if (w->cap > 0 && w->served >= w->cap)
+		if (w->conf->max_worker_rss_kb > 0)
+			rss = worker_rss_kb();
+		sb_served(w->sb, ++w->served, rss);
+		sb_set_client(w->sb, "");
+		if (last)
 			worker_exit(w, SB_EXIT_REQUESTS);
+		if (w->conf->max_worker_rss_kb > 0 &&
+		    rss > w->conf->max_worker_rss_kb) {
+			worker_announce_retirement(w);
+			worker_exit(w, SB_EXIT_RSS);
+		}
+		if (worker_leaving(w) != SB_EXIT_NONE)
+			worker_exit(w, w->leaving);
 	}
 }

@@ -21,7 +21,14 @@
  *   privcheck  reports the worker's identity and tries to become root
  *              again, one "key=value" line per fact, then closes;
  *   logline    logs each line it receives (at notice) and echoes it, so
- *              that a test can make a worker write to the log.
+ *              that a test can make a worker write to the log;
+ *   spin       reads a line, then loops forever (request_timeout tests);
+ *   slow       reads a line, sleeps 5 s, answers "done\n";
+ *   crash      aborts in init(): every worker dies at once (back-off);
+ *   fdhog      holds two more descriptors than a worker needs (opened at
+ *              init), then greets each client with "ok\n": with a
+ *              descriptor limit just above what the master uses, its
+ *              accept(2) meets EMFILE.
  */
 
 #include <sys/prctl.h>
@@ -30,6 +37,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +47,11 @@ int	preforkd_main(int, char *[]);
 int	handler_register(const struct handler *);
 
 static int	privcheck_serve(struct handler_conn *);
+static int	fdhog_init(const struct handler_env *, void **);
+static int	spin_serve(struct handler_conn *);
+static int	slow_serve(struct handler_conn *);
+static int	crash_init(const struct handler_env *, void **);
+static int	fdhog_serve(struct handler_conn *);
 static int	logline_serve(struct handler_conn *);
 
 static const struct handler handler_privcheck = {
@@ -54,6 +67,88 @@ static const struct handler handler_logline = {
 	.description = "(test) log and echo each line received",
 	.serve = logline_serve,
 };
+
+static const struct handler handler_fdhog = {
+	.abi = HANDLER_ABI_VERSION,
+	.name = "fdhog",
+	.description = "(test) hold two descriptors, greet with ok",
+	.init = fdhog_init,
+	.serve = fdhog_serve,
+};
+
+static const struct handler handler_spin = {
+	.abi = HANDLER_ABI_VERSION,
+	.name = "spin",
+	.description = "(test) read a line, then loop forever",
+	.serve = spin_serve,
+};
+
+static const struct handler handler_slow = {
+	.abi = HANDLER_ABI_VERSION,
+	.name = "slow",
+	.description = "(test) read a line, sleep 5 s, answer done",
+	.serve = slow_serve,
+};
+
+static const struct handler handler_crash = {
+	.abi = HANDLER_ABI_VERSION,
+	.name = "crash",
+	.description = "(test) abort at start",
+	.init = crash_init,
+	.serve = slow_serve,
+};
+
+static volatile unsigned long	spin_counter;
+
+/* Not inlined, so that the backtrace names it. */
+static __attribute__((noinline)) void
+spin_forever(void)
+{
+	for (;;)
+		spin_counter++;
+}
+
+static int
+spin_serve(struct handler_conn *conn)
+{
+	char	buf[256];
+
+	if (handler_read(conn, buf, sizeof(buf)) <= 0)
+		return HANDLER_CLOSE;
+	spin_forever();
+	return HANDLER_OK;
+}
+
+static int
+slow_serve(struct handler_conn *conn)
+{
+	char	buf[256];
+
+	if (handler_read(conn, buf, sizeof(buf)) <= 0)
+		return HANDLER_CLOSE;
+	sleep(5);
+	return handler_write(conn, "done\n", 5) == 0 ? HANDLER_OK :
+	    HANDLER_CLOSE;
+}
+
+static int
+crash_init(const struct handler_env *env, void **data)
+{
+	abort();
+}
+
+static int
+fdhog_init(const struct handler_env *env, void **data)
+{
+	return dup(0) == -1 || dup(0) == -1 ? -1 : 0;
+}
+
+static int
+fdhog_serve(struct handler_conn *conn)
+{
+	return handler_write(conn, "ok\n", 3) == 0 ? HANDLER_OK :
+	    HANDLER_CLOSE;
+}
 
 static const char *
 try(int rc)
@@ -118,7 +213,11 @@ int
 main(int argc, char *argv[])
 {
 	if (handler_register(&handler_privcheck) == -1 ||
-	    handler_register(&handler_logline) == -1) {
+	    handler_register(&handler_logline) == -1 ||
+	    handler_register(&handler_fdhog) == -1 ||
+	    handler_register(&handler_spin) == -1 ||
+	    handler_register(&handler_slow) == -1 ||
+	    handler_register(&handler_crash) == -1) {
 		fprintf(stderr, "preforkd-test: cannot register handlers\n");
 		return 1;
 	}

@@ -35,8 +35,9 @@ r = run("-s", "reopen", "-c", d.conf_path)
 check(r.returncode == 0, "-s reopen exits 0")
 d.wait_log(r"SIGUSR1: log reopened")
 r = run("-s", "reload", "-c", d.conf_path)
-check(r.returncode == 0, "-s reload exits 0")
-d.wait_log(r"SIGHUP")
+check(r.returncode == 0 and "ok generation 2" in r.stdout,
+      "-s reload waits for the verdict: %r" % r.stdout)
+d.wait_log(r"reload: generation 2 accepting")
 check(d.proc.poll() is None, "the master is still running")
 r = run("-s", "bogus", "-c", d.conf_path)
 check(r.returncode == 64 and "unknown signal" in r.stderr,

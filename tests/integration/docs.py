@@ -29,8 +29,9 @@ for o in options:
     check(re.search(r"^#%s = " % o, sample, re.M),
           "etc/preforkd.conf lists %s" % o)
 
-usage = subprocess.run([pfd.PREFORKD, "-h"], capture_output=True,
-                       text=True).stdout.splitlines()[0]
+lines = subprocess.run([pfd.PREFORKD, "-h"], capture_output=True,
+                       text=True).stdout.splitlines()
+usage = lines[0].replace("usage: ", "") + " " + lines[1].strip()
 mandoc = shutil.which("mandoc")
 if mandoc is None:
     pfd.skip("mandoc is not installed: lint and SYNOPSIS not checked "
@@ -45,5 +46,5 @@ text = subprocess.run([mandoc, "-T", "ascii", man8], capture_output=True,
 text = re.sub(r".\x08", "", text)
 syn = text.split("SYNOPSIS", 1)[1].split("DESCRIPTION", 1)[0]
 syn = " ".join(syn.split())
-check(syn == usage.replace("usage: ", ""),
-      "the SYNOPSIS (%r) is the usage line (%r)" % (syn, usage))
+check(syn == usage,
+      "the SYNOPSIS (%r) is the usage lines (%r)" % (syn, usage))

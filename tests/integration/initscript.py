@@ -47,7 +47,8 @@ port = int(re.search(r"listening on 127.0.0.1:(\d+)",
                      open(logfile).read()).group(1))
 pfd.incr_session(port)
 check(rc("reload").returncode == 0, "reload")
-pfd.wait_for(lambda: "SIGHUP" in open(logfile).read(), what="SIGHUP")
+pfd.wait_for(lambda: "generation 2 accepting" in open(logfile).read(),
+             what="the reload")
 check(rc("reopen").returncode == 0, "reopen")
 pfd.wait_for(lambda: "log reopened" in open(logfile).read(),
              what="the reopen")

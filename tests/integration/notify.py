@@ -36,7 +36,7 @@ for abstract in (False, True):
     workers = [w for w in d.workers()]
     check(len(workers) == 4, "%s: the 4 workers are up when READY comes"
           % kind)
-    check("STATUS=4 workers, service incr" in ready,
+    check("STATUS=generation 1: 4 workers, service incr" in ready,
           "%s: a STATUS= line: %r" % (kind, ready))
     check("ready: 4 workers" in d.log(), "the log says ready")
     for w in workers:

@@ -71,9 +71,12 @@ for w in workers:
           "worker RLIMIT_NOFILE is worker_rlimit_nofile")
     fds = sorted(int(f) for f in os.listdir("/proc/%d/fd" % w))
     targets = [os.readlink("/proc/%d/fd/%d" % (w, f)) for f in fds]
-    check(len(fds) == 4 and fds[:3] == [0, 1, 2] and
-          targets[3].startswith("socket:"),
-          "worker holds only 0, 1, 2 and its listener: %s" % targets)
+    check(fds == [0, 1, 2, 3, 4] and targets[3].startswith("socket:") and
+          targets[4].startswith("pipe:"),
+          "worker holds only 0, 1, 2, its listener and its event pipe to "
+          "the master: %s" % targets)
+    check(not any(t.endswith("preforkd.ctl") for t in targets),
+          "worker does not hold the control socket")
     check(not any("preforkd.pid" in t for t in targets),
           "worker does not hold the pidfile")
 

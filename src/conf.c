@@ -951,12 +951,32 @@ conf_load_lenient(const char *path)
 {
 	struct errlist	 errs = { NULL, 0 };
 	struct conf	*conf = NULL;
-	char		*text;
+	char		*text, *p;
+	long		 line, l;
+	int		 tries;
 
-	if ((text = conf_read(path, &errs)) != NULL) {
-		conf = conf_parse(path, text, &errs, 1);
-		free(text);
+	if ((text = conf_read(path, &errs)) == NULL)
+		goto out;
+	/* A syntax error stops libconfuse: blank its line and try again,
+	   to get at least the pidfile and the control socket. */
+	for (tries = 0; tries < 32; tries++) {
+		errlist_free(&errs);
+		if ((conf = conf_parse(path, text, &errs, 1)) != NULL ||
+		    errs.n == 0)
+			break;
+		cp.file = path;
+		line = conf_msg_line(errs.msg[errs.n - 1]);
+		cp.file = NULL;
+		if (line <= 0)
+			break;
+		for (p = text, l = 1; *p != '\0' && l < line; p++)
+			if (*p == '\n')
+				l++;
+		for (; *p != '\0' && *p != '\n'; p++)
+			*p = ' ';
 	}
+	free(text);
+ out:
 	if (conf == NULL)
 		conf = conf_defaults(&errs);
 	errlist_free(&errs);

@@ -85,17 +85,35 @@ sig_master_init(sigset_t *waitmask)
 
 /*
  * WARNING: runs in signal context.  The master tells a worker to retire:
- * remember it, and arm a one-second alarm in case the signal came just
- * before the worker entered accept(2) (the alarm interrupts it then).
+ * remember it, close its listening sockets, and arm a one-second alarm in
+ * case the signal came just before the worker entered accept(2) (the
+ * alarm interrupts it then).
  */
+static const struct listener	*retire_listeners;
+static size_t			 retire_nlisteners;
+
 static void
 sig_retire_sighandler(int signo)
 {
 	int	saved_errno = errno;
+	size_t	i;
 
 	caught[SIGUSR2] = 1;
+	/* stop accepting now: once every process closed its copy, the
+	   kernel refuses new connections (graceful stop) */
+	for (i = 0; i < retire_nlisteners; i++)
+		(void)close(retire_listeners[i].fd);
+	retire_nlisteners = 0;
 	alarm(1);
 	errno = saved_errno;
+}
+
+/* The listening sockets a worker closes when it is told to retire. */
+void
+sig_worker_listeners(const struct listener *l, size_t n)
+{
+	retire_listeners = l;
+	retire_nlisteners = n;
 }
 
 /*

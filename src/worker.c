@@ -174,6 +174,7 @@ worker_init(struct worker *w)
 		    1000));
 	}
 	handler_io_track(w->sb);
+	sig_worker_listeners(w->listeners, w->nlisteners);
 	sig_worker_backtrace(w->sb, w->slot);
 	log_debug("started, request cap %lu, age limit %lld ms", w->cap,
 	    (long long)(w->retire_at_ms ? w->retire_at_ms - w->started_ms :
@@ -231,7 +232,7 @@ worker_accept(struct worker *w, struct sockaddr_storage *ss, socklen_t *sslen,
 			return -1;
 		if (w->epfd != -1) {
 			n = epoll_wait(w->epfd, &ev, 1, -1);
-			if (n == -1 && errno != EINTR)
+			if (n == -1 && errno != EINTR && errno != EBADF)
 				fatal("epoll_wait");
 			if (n <= 0)
 				continue;
@@ -255,6 +256,10 @@ worker_accept(struct worker *w, struct sockaddr_storage *ss, socklen_t *sslen,
 				(void)poll(&pfd, 1, 1000);
 			}
 			continue;
+		case EBADF:		/* closed by the retire handler */
+			if (worker_leaving(w) != SB_EXIT_NONE)
+				return -1;
+			fatal("accept %s", l->bound);
 		case EINTR:
 		case ECONNABORTED:
 		case EPROTO:

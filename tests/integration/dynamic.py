@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""dynamic: with max_workers set, the pool keeps between min_spare and
+max_spare idle workers: it grows under load (1, 2, 4 ... per second),
+never past max_workers (logged), and shrinks one idle worker a second
+when the load is gone; at rest the master wakes once a second at most."""
+
+import json
+import subprocess
+import time
+
+import re
+import pfd
+from pfd import check
+
+d = pfd.Daemon("dynamic", pfd.default_conf(
+    workers=2, max_workers=8, min_spare=2, max_spare=3, read_timeout="60s"))
+port = d.port()
+d.wait_workers(2)
+
+
+def status():
+    r = subprocess.run([pfd.PREFORKD, "-c", d.conf_path, "status",
+                        "--json"], capture_output=True, text=True)
+    return json.loads(r.stdout)
+
+
+# Hold connections open: each takes a worker.
+held = []
+for i in range(7):
+    c = pfd.connect(port)
+    held.append(c)
+pfd.wait_for(lambda: sum(1 for c in held if c.recv(1) == b"*") or True,
+             what="greetings")
+grown = pfd.wait_for(lambda: len(d.workers()) >= 8 and len(d.workers()),
+                     timeout=15, what="the pool to grow to max_workers")
+check(grown == 8, "the pool grew to max_workers (8) under load")
+d.wait_log(r"max_workers \(8\) reached", timeout=10)
+check(True, "reaching max_workers is logged")
+steps = [int(x) for x in re.findall(r"idle of \d+: (\d+) more workers",
+                                        d.log())]
+check(steps[:2] == [1, 2] or steps[0] <= 2, "growth ramps up: %s" % steps)
+for c in held:
+    c.close()
+shrunk = pfd.wait_for(lambda: len(d.workers()) <= 3 and len(d.workers()),
+                      timeout=20, what="the pool to shrink")
+check(shrunk <= 3, "without load it shrinks back to at most max_spare "
+      "idle workers (%d)" % shrunk)
+check("one worker less" in d.log() and "retired: too many idle workers"
+      in d.log(), "idle workers are retired, one per second")
+
+# At rest: at most one wakeup per second.
+time.sleep(1)
+w0 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
+time.sleep(5)
+w1 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
+pfd.log("dynamic pool at rest: %.2f master wakeups per second"
+        % ((w1 - w0) / 5))
+check((w1 - w0) / 5 <= 1.2, "the master wakes at most once a second at "
+      "rest")
+check(d.stop() == 0, "clean stop")
+
+# A static pool at rest: the master does not wake at all.
+d = pfd.Daemon("dynamic-static", pfd.default_conf(workers=4))
+d.wait_workers(4)
+time.sleep(0.5)
+w0 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
+time.sleep(3)
+w1 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
+pfd.log("static pool at rest: %.2f master wakeups per second"
+        % ((w1 - w0) / 3))
+check(w1 - w0 == 0, "a static pool's master sleeps at rest (%d wakeups)"
+      % (w1 - w0))
+check(d.stop() == 0, "clean stop")

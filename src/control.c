@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,7 @@ control_dispatch(struct master *m, struct pollfd *pfd, nfds_t n)
 	int			 fd;
 	int64_t			 now = now_ms();
 	struct timeval		 tv = { 1, 0 };
+	int			 sndbuf = 1 << 20;
 
 	if (n == 0)
 		return;
@@ -232,6 +234,9 @@ control_dispatch(struct master *m, struct pollfd *pfd, nfds_t n)
 			}
 			(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
 			    sizeof(tv));
+			/* room for a whole status report in one send() */
+			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			    sizeof(sndbuf));
 			m->clients[i].fd = fd;
 			m->clients[i].len = 0;
 			m->clients[i].since_ms = now;
@@ -264,149 +269,250 @@ control_dispatch(struct master *m, struct pollfd *pfd, nfds_t n)
 
 /* --- the status report -------------------------------------------------- */
 
+/*
+ * The per-worker lines are many (one per worker, 4096 at most): they are
+ * written with these instead of fprintf(), whose format parsing would
+ * dominate the report's cost.
+ */
+struct obuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
 static void
-status_text(struct master *m, FILE *f, const unsigned int *states,
+out_n(struct obuf *f, const char *s, size_t n)
+{
+	char	*np;
+
+	if (f->len + n + 1 > f->cap) {
+		f->cap = (f->len + n + 1) * 2;
+		if ((np = realloc(f->p, f->cap)) == NULL)
+			fatal("status");
+		f->p = np;
+	}
+	memcpy(f->p + f->len, s, n);
+	f->len += n;
+	f->p[f->len] = '\0';
+}
+
+static void
+out_s(struct obuf *f, const char *s)
+{
+	out_n(f, s, strlen(s));
+}
+
+static void
+out_c(struct obuf *f, char c)
+{
+	out_n(f, &c, 1);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+out_f(struct obuf *f, const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		out_n(f, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+		    sizeof(buf) - 1);
+}
+
+static void
+out_u(struct obuf *f, uint64_t n, int width)
+{
+	char	buf[24];
+	int	i = sizeof(buf);
+
+	do {
+		buf[--i] = '0' + n % 10;
+		n /= 10;
+	} while (n > 0);
+	while (sizeof(buf) - i < (size_t)width && i > 0)
+		buf[--i] = ' ';
+	out_n(f, buf + i, sizeof(buf) - i);
+}
+
+/* A signed duration that a clock step could make negative: clamp to 0. */
+static uint64_t
+out_ms(int64_t ms)
+{
+	return ms > 0 ? (uint64_t)ms : 0;
+}
+
+static void
+status_text(struct master *m, struct obuf *f, const unsigned int *states,
     uint64_t served, int64_t now)
 {
 	struct sb_slot	sb;
 	unsigned int	i, x;
 	size_t		k;
 
-	fprintf(f, "preforkd %s: pid %ld, up %lld s, service %s, "
+	out_f(f, "preforkd %s: pid %ld, up %lld s, service %s, "
 	    "generation %u\n", PACKAGE_VERSION, (long)getpid(),
 	    (long long)(now - m->started_ms) / 1000, m->conf->service,
 	    m->pool.generation);
-	fprintf(f, "workers: %u (target %u): %u idle, %u reading, %u busy, "
+	out_f(f, "workers: %u (target %u): %u idle, %u reading, %u busy, "
 	    "%u starting, %u retiring\n", pool_count(&m->pool), m->pool.target,
 	    states[SB_IDLE], states[SB_READING], states[SB_BUSY],
 	    states[SB_STARTING], states[SB_RETIRING]);
-	fprintf(f, "connections: %llu served; reloads: %u ok, %u failed; "
+	out_f(f, "connections: %llu served; reloads: %u ok, %u failed; "
 	    "crash back-off: %lld ms\n", (unsigned long long)served,
 	    m->reload.ok, m->reload.failed, (long long)m->pool.backoff_ms);
-	fprintf(f, "exits:");
+	out_f(f, "exits:");
 	for (x = 0; x < XR_COUNT; x++)
-		fprintf(f, " %s %llu%s", xr_names[x],
+		out_f(f, " %s %llu%s", xr_names[x],
 		    (unsigned long long)m->exits[x], x + 1 < XR_COUNT ? "," :
 		    "\n");
-	fprintf(f, "listening:");
+	out_f(f, "listening:");
 	for (k = 0; k < m->nlisteners; k++)
-		fprintf(f, " %s", m->listeners[k].bound);
-	fprintf(f, "\n\n%5s %8s %4s %-9s %10s %8s %9s  %s\n", "SLOT", "PID",
+		out_f(f, " %s", m->listeners[k].bound);
+	out_f(f, "\n\n%5s %8s %4s %-9s %10s %8s %9s  %s\n", "SLOT", "PID",
 	    "GEN", "STATE", "SERVED", "AGE(s)", "RSS(KiB)", "CLIENT");
 	for (i = 0; i < m->pool.nslots; i++) {
 		if (m->pool.slots[i].pid <= 0)
 			continue;
 		sb = sb_read(&m->sb.slots[i]);
-		fprintf(f, "%5u %8ld %4u %-9s %10llu %8lld %9llu  %s\n", i,
-		    (long)m->pool.slots[i].pid, m->pool.slots[i].generation,
-		    sb_state_name(sb.state), (unsigned long long)sb.served,
-		    (long long)(now - m->pool.slots[i].started_ms) / 1000,
-		    (unsigned long long)sb.rss_kb, *sb.client ? sb.client : "-");
+		out_u(f, i, 5);
+		out_u(f, m->pool.slots[i].pid, 9);
+		out_u(f, m->pool.slots[i].generation, 5);
+		out_s(f, " ");
+		out_s(f, sb_state_name(sb.state));
+		out_s(f, "         " + strlen(sb_state_name(sb.state)));
+		out_u(f, sb.served, 11);
+		out_u(f, out_ms(now - m->pool.slots[i].started_ms) / 1000, 9);
+		out_u(f, sb.rss_kb, 10);
+		out_s(f, "  ");
+		out_s(f, *sb.client ? sb.client : "-");
+		out_s(f, "\n");
 	}
 }
 
 /* A JSON string (the client text is from a worker: escape it all). */
 static void
-status_json_str(FILE *f, const char *s)
+status_json_str(struct obuf *f, const char *s)
 {
-	fputc('"', f);
+	const char	*p;
+
+	for (p = s; *p != '\0' && *p != '"' && *p != '\\' &&
+	    (unsigned char)*p >= 0x20 && (unsigned char)*p <= 0x7e; p++)
+		;
+	if (*p == '\0') {		/* nothing to escape: the usual case */
+		out_c(f, '"');
+		out_s(f, s);
+		out_c(f, '"');
+		return;
+	}
+	out_c(f, '"');
 	for (; *s != '\0'; s++) {
 		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
+			out_f(f, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
+			out_f(f, "\\u%04x", (unsigned char)*s);
 		else
-			fputc(*s, f);
+			out_c(f, *s);
 	}
-	fputc('"', f);
+	out_c(f, '"');
 }
 
 static void
-status_json(struct master *m, FILE *f, const unsigned int *states,
+status_json(struct master *m, struct obuf *f, const unsigned int *states,
     uint64_t served, int64_t now)
 {
 	struct sb_slot	sb;
 	unsigned int	i, x, first = 1;
 	size_t		k;
 
-	fprintf(f, "{\"version\":\"%s\",\"pid\":%ld,\"uptime_seconds\":%lld,"
+	out_f(f, "{\"version\":\"%s\",\"pid\":%ld,\"uptime_seconds\":%lld,"
 	    "\"service\":", PACKAGE_VERSION, (long)getpid(),
 	    (long long)(now - m->started_ms) / 1000);
 	status_json_str(f, m->conf->service);
-	fprintf(f, ",\"generation\":%u,\"target\":%u,\"workers\":{"
+	out_f(f, ",\"generation\":%u,\"target\":%u,\"workers\":{"
 	    "\"total\":%u", m->pool.generation, m->pool.target,
 	    pool_count(&m->pool));
 	for (x = SB_STARTING; x < SB_NSTATES; x++)
-		fprintf(f, ",\"%s\":%u", sb_state_name(x), states[x]);
-	fprintf(f, "},\"connections_total\":%llu,\"reloads\":{\"ok\":%u,"
+		out_f(f, ",\"%s\":%u", sb_state_name(x), states[x]);
+	out_f(f, "},\"connections_total\":%llu,\"reloads\":{\"ok\":%u,"
 	    "\"failed\":%u},\"crash_backoff_seconds\":%.3f,\"exits\":{",
 	    (unsigned long long)served, m->reload.ok, m->reload.failed,
 	    m->pool.backoff_ms / 1000.0);
 	for (x = 0; x < XR_COUNT; x++)
-		fprintf(f, "%s\"%s\":%llu", x ? "," : "", xr_names[x],
+		out_f(f, "%s\"%s\":%llu", x ? "," : "", xr_names[x],
 		    (unsigned long long)m->exits[x]);
-	fprintf(f, "},\"listeners\":[");
+	out_f(f, "},\"listeners\":[");
 	for (k = 0; k < m->nlisteners; k++) {
-		fprintf(f, "%s", k ? "," : "");
+		out_f(f, "%s", k ? "," : "");
 		status_json_str(f, m->listeners[k].bound);
 	}
-	fprintf(f, "],\"slots\":[");
+	out_f(f, "],\"slots\":[");
 	for (i = 0; i < m->pool.nslots; i++) {
 		if (m->pool.slots[i].pid <= 0)
 			continue;
 		sb = sb_read(&m->sb.slots[i]);
-		fprintf(f, "%s{\"slot\":%u,\"pid\":%ld,\"generation\":%u,"
-		    "\"state\":\"%s\",\"served\":%llu,\"age_seconds\":%.3f,"
-		    "\"state_seconds\":%.3f,\"rss_kb\":%llu,\"client\":",
-		    first ? "" : ",", i, (long)m->pool.slots[i].pid,
-		    m->pool.slots[i].generation, sb_state_name(sb.state),
-		    (unsigned long long)sb.served,
-		    (now - m->pool.slots[i].started_ms) / 1000.0,
-		    (now - sb.changed_ms) / 1000.0,
-		    (unsigned long long)sb.rss_kb);
+		out_s(f, first ? "{\"slot\":" : ",{\"slot\":");
+		out_u(f, i, 0);
+		out_s(f, ",\"pid\":");
+		out_u(f, m->pool.slots[i].pid, 0);
+		out_s(f, ",\"generation\":");
+		out_u(f, m->pool.slots[i].generation, 0);
+		out_s(f, ",\"state\":\"");
+		out_s(f, sb_state_name(sb.state));
+		out_s(f, "\",\"served\":");
+		out_u(f, sb.served, 0);
+		out_s(f, ",\"age_ms\":");
+		out_u(f, out_ms(now - m->pool.slots[i].started_ms), 0);
+		out_s(f, ",\"state_ms\":");
+		out_u(f, out_ms(now - sb.changed_ms), 0);
+		out_s(f, ",\"rss_kb\":");
+		out_u(f, sb.rss_kb, 0);
+		out_s(f, ",\"client\":");
 		status_json_str(f, sb.client);
-		fputc('}', f);
+		out_c(f, '}');
 		first = 0;
 	}
-	fprintf(f, "]}\n");
+	out_f(f, "]}\n");
 }
 
 static void
-status_prometheus(struct master *m, FILE *f, const unsigned int *states,
+status_prometheus(struct master *m, struct obuf *f, const unsigned int *states,
     uint64_t served, int64_t now)
 {
 	unsigned int	x;
 
-	fprintf(f, "# HELP preforkd_workers Workers by state.\n"
+	out_f(f, "# HELP preforkd_workers Workers by state.\n"
 	    "# TYPE preforkd_workers gauge\n");
 	for (x = SB_STARTING; x < SB_NSTATES; x++)
-		fprintf(f, "preforkd_workers{state=\"%s\"} %u\n",
+		out_f(f, "preforkd_workers{state=\"%s\"} %u\n",
 		    sb_state_name(x), states[x]);
-	fprintf(f, "# HELP preforkd_workers_target Workers the pool keeps.\n"
+	out_f(f, "# HELP preforkd_workers_target Workers the pool keeps.\n"
 	    "# TYPE preforkd_workers_target gauge\n"
 	    "preforkd_workers_target %u\n", m->pool.target);
-	fprintf(f, "# HELP preforkd_connections_total Connections served.\n"
+	out_f(f, "# HELP preforkd_connections_total Connections served.\n"
 	    "# TYPE preforkd_connections_total counter\n"
 	    "preforkd_connections_total %llu\n", (unsigned long long)served);
-	fprintf(f, "# HELP preforkd_worker_exits_total Worker exits by "
+	out_f(f, "# HELP preforkd_worker_exits_total Worker exits by "
 	    "cause.\n# TYPE preforkd_worker_exits_total counter\n");
 	for (x = 0; x < XR_COUNT; x++)
-		fprintf(f, "preforkd_worker_exits_total{reason=\"%s\"} %llu\n",
+		out_f(f, "preforkd_worker_exits_total{reason=\"%s\"} %llu\n",
 		    xr_names[x], (unsigned long long)m->exits[x]);
-	fprintf(f, "# HELP preforkd_reloads_total Reloads by result.\n"
+	out_f(f, "# HELP preforkd_reloads_total Reloads by result.\n"
 	    "# TYPE preforkd_reloads_total counter\n"
 	    "preforkd_reloads_total{result=\"ok\"} %u\n"
 	    "preforkd_reloads_total{result=\"failed\"} %u\n",
 	    m->reload.ok, m->reload.failed);
-	fprintf(f, "# HELP preforkd_crash_backoff_seconds Current delay "
+	out_f(f, "# HELP preforkd_crash_backoff_seconds Current delay "
 	    "between spawns after repeated crashes.\n"
 	    "# TYPE preforkd_crash_backoff_seconds gauge\n"
 	    "preforkd_crash_backoff_seconds %.3f\n",
 	    m->pool.backoff_ms / 1000.0);
-	fprintf(f, "# HELP preforkd_generation Configuration generation.\n"
+	out_f(f, "# HELP preforkd_generation Configuration generation.\n"
 	    "# TYPE preforkd_generation gauge\n"
 	    "preforkd_generation %u\n", m->pool.generation);
-	fprintf(f, "# HELP preforkd_uptime_seconds Time since the start.\n"
+	out_f(f, "# HELP preforkd_uptime_seconds Time since the start.\n"
 	    "# TYPE preforkd_uptime_seconds gauge\n"
 	    "preforkd_uptime_seconds %.3f\n# EOF\n",
 	    (now - m->started_ms) / 1000.0);
@@ -423,8 +529,7 @@ status_render(struct master *m, const char *format, char **out)
 	uint64_t	 served = m->served_dead;
 	struct sb_slot	 sb;
 	int64_t		 now = now_ms();
-	size_t		 len = 0;
-	FILE		*f;
+	struct obuf	 ob = { NULL, 0, 0 }, *f = &ob;
 
 	*out = NULL;
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
@@ -437,16 +542,14 @@ status_render(struct master *m, const char *format, char **out)
 		states[m->pool.slots[i].retiring ? SB_RETIRING : sb.state]++;
 		served += sb.served;
 	}
-	if ((f = open_memstream(out, &len)) == NULL)
-		fatal("open_memstream");
 	if (strcmp(format, "json") == 0)
 		status_json(m, f, states, served, now);
 	else if (strcmp(format, "prometheus") == 0)
 		status_prometheus(m, f, states, served, now);
 	else
 		status_text(m, f, states, served, now);
-	fclose(f);
-	return len;
+	*out = ob.p;
+	return ob.len;
 }
 
 /*

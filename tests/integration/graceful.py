@@ -22,12 +22,20 @@ c.sendall(b"^ab")
 pfd.recv_exact(c, 2)
 os.kill(d.pid, signal.SIGQUIT)
 d.wait_log(r"graceful stop: waiting for")
-try:
-    pfd.connect(port, timeout=2).close()
-    refused = False
-except ConnectionRefusedError:
-    refused = True
-check(refused, "after SIGQUIT new connections are refused at once")
+
+
+def refused():
+    """The listening socket is gone once the master and every worker
+    (each in its SIGUSR2 handler) closed their copies."""
+    try:
+        pfd.connect(port, timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+pfd.wait_for(refused, timeout=5, what="new connections to be refused")
+check(True, "after SIGQUIT new connections are refused")
 c.sendall(b"cd$")
 check(pfd.recv_exact(c, 2) == b"de", "the connection in progress is still "
       "served")

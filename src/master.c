@@ -45,7 +45,8 @@
 #include "preforkd.h"
 
 #define MASTER_STOP_TIMEOUT_MS	1000	/* fast stop: then SIGKILL */
-#define MASTER_POLL_MS		20	/* while waiting for readiness */
+#define MASTER_POLL_MS		100	/* while waiting for readiness, in
+					   case an EV_READY was lost */
 
 static void	master_close_listeners(struct master *m);
 static void	master_wait(struct master *m, const sigset_t *waitmask,

@@ -253,10 +253,12 @@ pool_events(struct master *m)
 			if (ev[i].slot >= m->pool.nslots)
 				continue;
 			s = &m->pool.slots[ev[i].slot];
-			if (s->pid <= 0 || s->generation != ev[i].generation ||
-			    ev[i].event != EV_RETIRING)
+			if (s->pid <= 0 || s->generation != ev[i].generation)
 				continue;
-			s->retiring = 1;	/* replaced from now on */
+			if (ev[i].event == EV_RETIRING)
+				s->retiring = 1;	/* replaced from now on */
+			/* EV_READY only wakes the loop, which then looks at
+			   the scoreboard (readiness of a start or reload) */
 		}
 	}
 }

@@ -168,6 +168,7 @@ struct scoreboard {
 /* A message from a worker to the master, on the event pipe. */
 #define EV_RETIRING	1	/* it decided to retire after this
 				   connection: start its replacement now */
+#define EV_READY	2	/* it reached accept(2) for the first time */
 struct worker_event {
 	uint32_t		 slot;
 	uint32_t		 generation;

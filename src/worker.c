@@ -59,7 +59,7 @@ static void	worker_serve(struct worker *w, int fd,
 		    const struct listener *l);
 static __dead void worker_exit(struct worker *w, uint32_t reason);
 static uint32_t	worker_leaving(struct worker *w);
-static void	worker_announce_retirement(const struct worker *w);
+static void	worker_announce(const struct worker *w, uint32_t event);
 
 /*
  * Close every descriptor but stdin, stdout, stderr, the listeners and the
@@ -197,16 +197,20 @@ worker_leaving(struct worker *w)
 	return w->leaving;
 }
 
-/* Tell the master to start this worker's replacement now. */
+/*
+ * Tell the master something that cannot wait for its next look at the
+ * scoreboard: EV_RETIRING (start the replacement now), EV_READY (the
+ * pool, or a reload, may be complete).
+ */
 static void
-worker_announce_retirement(const struct worker *w)
+worker_announce(const struct worker *w, uint32_t event)
 {
 	struct worker_event	ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.slot = w->slot;
 	ev.generation = w->generation;
-	ev.event = EV_RETIRING;
+	ev.event = event;
 	/* non-blocking, atomic (< PIPE_BUF); if the pipe is full, the
 	   master starts the replacement when this worker exits */
 	(void)write(w->event_fd, &ev, sizeof(ev));
@@ -367,6 +371,8 @@ worker_main(struct worker *w)
 	int			 fd, last;
 
 	worker_init(w);
+	sb_set_state(w->sb, SB_IDLE);
+	worker_announce(w, EV_READY);
 	for (;;) {
 		sb_set_state(w->sb, SB_IDLE);
 		setproctitle("worker gen %u idle", w->generation);
@@ -374,7 +380,7 @@ worker_main(struct worker *w)
 			worker_exit(w, w->leaving);
 		last = w->cap > 0 && w->served + 1 >= w->cap;
 		if (last)
-			worker_announce_retirement(w);
+			worker_announce(w, EV_RETIRING);
 		sb_set_state(w->sb, last ? SB_RETIRING : SB_BUSY);
 		worker_serve(w, fd, &ss, sslen, l);
 		if (w->conf->max_worker_rss_kb > 0)
@@ -385,7 +391,7 @@ worker_main(struct worker *w)
 			worker_exit(w, SB_EXIT_REQUESTS);
 		if (w->conf->max_worker_rss_kb > 0 &&
 		    rss > w->conf->max_worker_rss_kb) {
-			worker_announce_retirement(w);
+			worker_announce(w, EV_RETIRING);
 			worker_exit(w, SB_EXIT_RSS);
 		}
 		if (worker_leaving(w) != SB_EXIT_NONE)

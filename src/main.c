@@ -46,6 +46,8 @@ static const struct {
 	{ "quit", SIGQUIT },
 	{ "reload", SIGHUP },
 	{ "reopen", SIGUSR1 },
+	{ "ttin", SIGTTIN },
+	{ "ttou", SIGTTOU },
 };
 
 static __dead void	usage(int status);
@@ -75,7 +77,7 @@ usage(int status)
 	    "  -h          show this help\n"
 	    "  -p pidfile  pid file, overriding the configuration\n"
 	    "  -s signal   signal the running master: stop, quit, reload, "
-	    "reopen\n"
+	    "reopen,\n              ttin (one worker more), ttou (one fewer)\n"
 	    "  -t          check the configuration and exit\n"
 	    "  -V          show the version\n"
 	    "  -v          verbose: log debug messages\n"
@@ -189,7 +191,7 @@ signal_master(const char *pidfile, const char *cmd)
 			signo = control_signals[i].signo;
 	if (signo == 0) {
 		fprintf(stderr, "preforkd: -s %s: unknown signal (stop, quit, "
-		    "reload or reopen)\n", cmd);
+		    "reload, reopen, ttin or ttou)\n", cmd);
 		return EXIT_USAGE;
 	}
 	if (*pidfile == '\0') {

@@ -7,8 +7,9 @@
 #                                built-in defaults: 127.0.0.1:9090, service
 #                                incr, 4 workers (try: nc 127.0.0.1 9090)
 #   contrib/quickstart.sh test   install missing dependencies, then build and
-#                                run the whole test suite three ways: with
-#                                -Werror, with ASan+UBSan, and make distcheck;
+#                                run the whole test suite: with -Werror, with
+#                                ASan+UBSan, the libFuzzer harnesses (60 s
+#                                each, FUZZ_SECONDS), and make distcheck;
 #                                ends with one line "N passed, N failed, ..."
 #
 # Builds go to build/<flavour>/ (out of tree); the source tree stays clean.
@@ -20,7 +21,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libbsd-dev libconfuse-dev"
 RUN_DEPS="netcat-openbsd"
-TEST_DEPS="check python3 mandoc xz-utils logrotate systemd"
+TEST_DEPS="check python3 mandoc xz-utils logrotate systemd clang libclang-rt-dev"
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -103,6 +104,15 @@ test)
 	run_suite werror --enable-werror --enable-unit-tests
 	run_suite sanitizers --enable-werror --enable-unit-tests \
 	    --enable-sanitizers
+	say "fuzzing (libFuzzer, ${FUZZ_SECONDS:-60} s per harness)"
+	for t in conf parse incr; do
+		if make -s -C build/werror/tests fuzz FUZZ_TARGETS=$t \
+		    FUZZ_SECONDS="${FUZZ_SECONDS:-60}"; then
+			n_PASS=$((n_PASS + 1))
+		else
+			n_FAIL=$((n_FAIL + 1)); status=1
+		fi
+	done
 	say "make distcheck"
 	if make -C build/werror distcheck >build/distcheck.log 2>&1; then
 		n_PASS=$((n_PASS + 1))

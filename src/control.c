@@ -382,7 +382,7 @@ status_text(struct master *m, struct obuf *f, const unsigned int *states,
 		out_u(f, m->pool.slots[i].generation, 5);
 		out_s(f, " ");
 		out_s(f, sb_state_name(sb.state));
-		out_s(f, "         " + strlen(sb_state_name(sb.state)));
+		out_s(f, &"         "[strlen(sb_state_name(sb.state))]);
 		out_u(f, sb.served, 11);
 		out_u(f, out_ms(now - m->pool.slots[i].started_ms) / 1000, 9);
 		out_u(f, sb.rss_kb, 10);

@@ -156,6 +156,7 @@ static int	 conf_check_listen(cfg_t *cfg, struct conf *conf);
 static int	 conf_check_user(struct conf *conf);
 static void	 conf_check(cfg_t *cfg, struct conf *conf);
 static void	 conf_check_pool(const struct conf *conf);
+static void	 conf_check_args(cfg_t *cfg, struct conf *conf);
 static long	 conf_msg_line(const char *msg);
 static void	 conf_scan_assignments(const char *s, struct conf_line *cl);
 static void	 conf_sort_errors(struct errlist *errs, size_t from);
@@ -674,6 +675,32 @@ conf_check_pool(const struct conf *conf)
 		    "request_timeout");
 }
 
+/* Copy service_args and let the service check them. */
+static void
+conf_check_args(cfg_t *cfg, struct conf *conf)
+{
+	const struct handler	*h = handler_find(conf->service);
+	struct conf_line	*cl = conf_line("service_args");
+	size_t			 i, n = cfg_size(cfg, "service_args");
+	char			 err[512];
+	int			 line = cl->nitems > 0 ? cl->items[0] : 0;
+
+	if ((conf->service_args = calloc(n + 1, sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if ((conf->service_args[i] = strdup(cfg_getnstr(cfg,
+		    "service_args", i))) == NULL)
+			return;
+	if (h == NULL || n == 0)
+		return;
+	if (h->check == NULL)
+		conf_error(line, "service_args", "service %s takes no "
+		    "arguments", h->name);
+	else if (h->check((const char *const *)conf->service_args, err,
+	    sizeof(err)) == -1)
+		conf_error(line, "service_args", "%s", err);
+}
+
 /* Checks across options, after a clean parse. */
 static void
 conf_check(cfg_t *cfg, struct conf *conf)
@@ -698,6 +725,7 @@ conf_check(cfg_t *cfg, struct conf *conf)
 		conf_error(conf_line("syslog_facility")->line,
 		    "syslog_facility", "has no effect without log_target = "
 		    "syslog");
+	conf_check_args(cfg, conf);
 	if (conf_check_listen(cfg, conf) == -1)
 		return;
 	if (!cp.bad_identity)
@@ -793,6 +821,7 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 {
 	cfg_opt_t	 opts[] = {
 		CFG_STR("service", "incr", CFGF_NONE),
+		CFG_STR_LIST("service_args", "{}", CFGF_NONE),
 		CFG_STR_LIST("listen", "{\"127.0.0.1:9090\"}", CFGF_NONE),
 		CFG_INT_CB("backlog", 511, CFGF_NONE, conf_cb_uint),
 		CFG_INT_CB("unix_mode", 0666, CFGF_NONE, conf_cb_mode),
@@ -828,6 +857,7 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 		CFG_INT_CB("request_timeout_soft", 0, CFGF_NONE,
 		    conf_cb_duration),
 		CFG_INT_CB("request_timeout", 0, CFGF_NONE, conf_cb_duration),
+		CFG_INT_CB("defer_accept", 0, CFGF_NONE, conf_cb_duration),
 		CFG_END()
 	};
 	struct conf_line lines[sizeof(opts) / sizeof(opts[0])];
@@ -908,6 +938,7 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 	conf->request_timeout_soft_ms = cfg_getint(cfg,
 	    "request_timeout_soft");
 	conf->request_timeout_ms = cfg_getint(cfg, "request_timeout");
+	conf->defer_accept_ms = cfg_getint(cfg, "defer_accept");
 	strlcpy(conf->control_socket, cfg_getstr(cfg, "control_socket"),
 	    sizeof(conf->control_socket));
 	conf->control_socket_auto = conf_line("control_socket")->line == 0;
@@ -993,8 +1024,13 @@ conf_defaults(struct errlist *errs)
 void
 conf_free(struct conf *conf)
 {
+	size_t	i;
+
 	if (conf == NULL)
 		return;
+	for (i = 0; conf->service_args != NULL && conf->service_args[i]; i++)
+		free(conf->service_args[i]);
+	free(conf->service_args);
 	free(conf->listen);
 	free(conf->groups);
 	free(conf);

@@ -70,12 +70,23 @@ handler_read(struct handler_conn *conn, void *buf, size_t len)
 	} while (n == -1 && errno == EINTR);
 	if (io_slot != NULL)
 		sb_set_state(io_slot, state);
+	if (n > 0 && conn->deadline_ms > 0 && (io_slot != NULL ?
+	    io_slot->changed_ms : now_ms()) > conn->deadline_ms) {
+		handler_io_fail(conn, EAGAIN, HANDLER_IO_READ_TIMEOUT);
+		return -1;
+	}
 	if (n == -1) {
 		handler_io_fail(conn, errno, HANDLER_IO_READ_TIMEOUT);
 		return -1;
 	}
 	conn->bytes_in += n;
 	return n;
+}
+
+void
+handler_deadline(struct handler_conn *conn, int ms)
+{
+	conn->deadline_ms = ms > 0 ? now_ms() + ms : 0;
 }
 
 int

@@ -79,6 +79,7 @@ struct listener {
 struct conf {
 	char		 file[PATH_MAX];
 	char		 service[NAME_MAXLEN];
+	char		**service_args;		/* NULL-terminated */
 	struct laddr	*listen;
 	size_t		 nlisten;
 	int		 backlog;
@@ -113,6 +114,7 @@ struct conf {
 	unsigned int	 max_spawn_rate;	/* dynamic: forks per second */
 	int		 request_timeout_soft_ms;	/* backtrace; 0 = none */
 	int		 request_timeout_ms;		/* kill; 0 = none */
+	int		 defer_accept_ms;	/* TCP_DEFER_ACCEPT, 0 = off */
 	char		 control_socket[PATH_MAX];	/* "" = none */
 	int		 control_socket_auto;	/* unset: next to the pidfile */
 };

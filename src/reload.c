@@ -35,6 +35,8 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +66,7 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 	struct listener	*l;
 	char		 err[256];
 	size_t		 i, j, n = 0;
-	int		*used = NULL, fl, failed = 0;
+	int		*used = NULL, fl, failed = 0, secs;
 
 	*out = calloc(conf->nlisten, sizeof(**out));
 	if (*out == NULL || (nold > 0 && (used = calloc(nold,
@@ -90,6 +92,12 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 			break;
 		}
 		n++;
+		if (l->addr.family != AF_UNIX) {
+			/* accept only once the client has sent something */
+			secs = (conf->defer_accept_ms + 999) / 1000;
+			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+			    &secs, sizeof(secs));
+		}
 		l->timeouts_inherited = 0;
 		if (l->addr.family != AF_UNIX && socket_set_timeouts(l->fd,
 		    conf->read_timeout_ms, conf->write_timeout_ms) == 0)

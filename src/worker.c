@@ -159,6 +159,7 @@ worker_init(struct worker *w)
 	w->env.worker_slot = w->slot;
 	w->env.generation = w->generation;
 	w->env.log = log_msg;
+	w->env.args = (const char *const *)w->conf->service_args;
 	if (w->handler->init != NULL && w->handler->init(&w->env,
 	    &w->hdata) == -1)
 		fatalx("service %s: initialisation failed", w->handler->name);

@@ -43,6 +43,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HANDLER_ABI_VERSION	1
 
@@ -76,6 +77,10 @@ struct handler_env {
 	/* Log through the daemon (never write to stderr or syslog directly). */
 	void		(*log)(int prio, const char *fmt, ...)
 			    __attribute__((format(printf, 2, 3)));
+	/* The `service_args` of the configuration ("key=value" strings),
+	   NULL-terminated; init() refuses (-1, logged) what it does not
+	   know.  The configuration check runs init()'s parser too. */
+	const char *const *args;
 };
 
 /* One accepted connection, given to serve(). */
@@ -95,6 +100,10 @@ struct handler_conn {
 	int			 io_errno;
 	size_t			 bytes_in;
 	size_t			 bytes_out;
+	/* Set with handler_deadline(): when the request being read must be
+	   complete (monotonic ms, 0 = none).  A client trickling bytes keeps
+	   each read under read_timeout but cannot pass the deadline. */
+	int64_t			 deadline_ms;
 };
 
 struct handler {
@@ -109,6 +118,10 @@ struct handler {
 	int		(*serve)(struct handler_conn *conn);
 	/* Per-worker teardown on a normal retirement.  May be NULL. */
 	void		(*fini)(void *data);
+	/* Check `service_args` when the configuration is loaded: 0, or -1
+	   and a message in err.  NULL: the service takes no arguments. */
+	int		(*check)(const char *const *args, char *err,
+			    size_t errlen);
 };
 
 /*
@@ -116,6 +129,14 @@ struct handler {
  * with conn->io_error set (timeout, reset, error).  EINTR is retried.
  */
 ssize_t	handler_read(struct handler_conn *conn, void *buf, size_t len);
+
+/*
+ * From now, the client has ms milliseconds (0: no limit) to finish what it
+ * is sending: handler_read() then fails with HANDLER_IO_READ_TIMEOUT,
+ * at most one read_timeout late.  Call it again when a request is
+ * complete, to give the next one its time.
+ */
+void	handler_deadline(struct handler_conn *conn, int ms);
 
 /*
  * Write all len bytes (one write(2) in the common case).  Returns 0, or -1

@@ -15,4 +15,8 @@
 size_t	incr_feed(int *state, const unsigned char *in, size_t n,
 	    unsigned char *out);
 
+/* The same, counting in *frames the frames closed by these bytes. */
+size_t	incr_feed_frames(int *state, const unsigned char *in, size_t n,
+	    unsigned char *out, size_t *frames);
+
 #endif /* PREFORKD_INCR_H */

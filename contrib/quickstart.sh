@@ -7,9 +7,10 @@
 #                                built-in defaults: 127.0.0.1:9090, service
 #                                incr, 4 workers (try: nc 127.0.0.1 9090)
 #   contrib/quickstart.sh test   install missing dependencies, then build and
-#                                run the whole test suite: with -Werror, with
-#                                ASan+UBSan, the libFuzzer harnesses (60 s
-#                                each, FUZZ_SECONDS), and make distcheck;
+#                                run the whole test suite: with -Werror (and
+#                                the fault-injection suite, check-stress),
+#                                with ASan+UBSan, the libFuzzer harnesses
+#                                (60 s each, FUZZ_SECONDS), make distcheck;
 #                                ends with one line "N passed, N failed, ..."
 #
 # Builds go to build/<flavour>/ (out of tree); the source tree stays clean.
@@ -21,7 +22,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libbsd-dev libconfuse-dev"
 RUN_DEPS="netcat-openbsd"
-TEST_DEPS="check python3 mandoc xz-utils logrotate systemd clang libclang-rt-dev"
+TEST_DEPS="check python3 mandoc xz-utils logrotate systemd clang libclang-rt-dev valgrind"
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -102,6 +103,17 @@ test)
 	deps $BUILD_DEPS $TEST_DEPS
 	status=0
 	run_suite werror --enable-werror --enable-unit-tests
+	say "make check-stress (werror): fault injection under load"
+	if make -C build/werror/tests check-stress; then :; else
+		status=1
+		for f in build/werror/tests/stress/*.log; do
+			grep -q "^:test-result: \(FAIL\|ERROR\)" "${f%.log}.trs" \
+			    2>/dev/null || continue
+			echo "---- $f"; tail -n 60 "$f"
+		done
+	fi
+	n_PASS=0 n_FAIL=0 n_ERROR=0 n_SKIP=0 n_XFAIL=0 n_XPASS=0
+	count werror
 	run_suite sanitizers --enable-werror --enable-unit-tests \
 	    --enable-sanitizers
 	say "fuzzing (libFuzzer, ${FUZZ_SECONDS:-60} s per harness)"

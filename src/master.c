@@ -272,6 +272,7 @@ master_run(struct master *m)
 	int64_t		now;
 
 	sig_master_init(&waitmask);
+	sig_backtrace_preload();
 	log_procinit("master", 1, 0);
 	m->started_ms = now_ms();
 	if (sb_create(&m->sb, PREFORKD_MAX_SLOTS) == -1)

@@ -625,7 +625,10 @@ pool_exited(struct master *m, struct slot *s, int status, int64_t now)
 		pool->backoff_ms = 0;
 		return;
 	}
-	if (!early)
+	/* A SIGKILL from outside (an operator, a kill storm) to a worker
+	   that had reached accept(2) says nothing about the service. */
+	if (!early || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	    sb.state != SB_STARTING))
 		return;
 	if (++pool->failures < POOL_FAIL_THRESHOLD)
 		return;

@@ -217,19 +217,26 @@ sig_backtrace_sighandler(int signo)
 }
 
 /*
- * A worker: SIGUSR1 writes its backtrace (request_timeout_soft).  The
- * first backtrace() call loads libgcc and allocates: done here, not in
- * the handler.
+ * The first backtrace() call loads libgcc with dlopen() and allocates:
+ * the master does it once, before any fork, so that neither a worker's
+ * start nor its signal handler pays for it.
  */
+void
+sig_backtrace_preload(void)
+{
+	void	*frame[1];
+
+	(void)backtrace(frame, 1);
+}
+
+/* A worker: SIGUSR1 writes its backtrace (request_timeout_soft). */
 void
 sig_worker_backtrace(struct sb_slot *slot, unsigned int slotno)
 {
 	struct sigaction	 sa;
-	void			*frame[1];
 
 	bt_slot = slot;
 	bt_slotno = slotno;
-	(void)backtrace(frame, 1);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = sig_backtrace_sighandler;

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""slowloris: 10x the pool of idle connections, half sending nothing,
+half one byte a second inside a frame: each holds a worker at most
+read_timeout plus one read, so a client queued behind them all is served
+after about (10x W / W) x (read_timeout + 1 s): the preforking model
+serves slow clients in turn, it does not drop them unseen.  defer_accept
+keeps connections that send nothing from ever taking a worker (echo,
+where the client speaks first): then the new client is served at once."""
+
+import socket
+import threading
+import time
+
+import pfd
+from pfd import check
+
+W, RT = 4, 1.0
+d = pfd.Daemon("slowloris", pfd.default_conf(workers=W, read_timeout="1s",
+                                             backlog=128))
+port = d.port()
+d.wait_workers(W)
+slow = []
+stop = threading.Event()
+
+
+def trickle(s):
+    try:
+        s.sendall(b"^")
+        while not stop.is_set():
+            s.sendall(b"a")
+            time.sleep(1)
+    except OSError:
+        pass                    # closed by the server: expected
+
+
+t0 = time.monotonic()
+for i in range(10 * W):
+    s = pfd.connect(port)
+    slow.append(s)
+    if i % 2:
+        threading.Thread(target=trickle, args=(s,), daemon=True).start()
+time.sleep(0.2)
+# A legitimate client arrives behind them all.
+t1 = time.monotonic()
+s = pfd.connect(port, timeout=120)
+check(pfd.recv_exact(s, 1) == b"*", "the new client is greeted")
+wait = time.monotonic() - t1
+s.sendall(b"^ok$")
+pfd.recv_exact(s, 2)
+s.close()
+stop.set()
+bound = 10 * (RT + 1) + 3
+pfd.log("slowloris: %d slow connections (half trickling) on %d workers; a "
+        "client queued behind them was served after %.2f s (read_timeout "
+        "%.1f s; bound %.0f s)" % (10 * W, W, wait, RT, bound))
+check(wait <= bound, "each slow client holds a worker at most read_timeout "
+      "+ one read: the queue drains (%.2f s)" % wait)
+check(d.log().count("read timeout (1000 ms)") >= 10 * W - W,
+      "the slow clients were closed at read_timeout")
+for s in slow:
+    s.close()
+check(d.stop() == 0, "clean stop")
+
+# defer_accept, echo (client speaks first): idle connections never reach a
+# worker, the new client is served at once.
+for defer in ("0", "30s"):
+    d = pfd.Daemon("slowloris-defer", pfd.default_conf(
+        service="echo", workers=W, read_timeout="1s", defer_accept=defer))
+    port = d.port()
+    d.wait_workers(W)
+    idle = [pfd.connect(port) for _ in range(10 * W)]
+    time.sleep(0.2)
+    t1 = time.monotonic()
+    c = pfd.connect(port, timeout=120)
+    c.sendall(b"hi")
+    pfd.recv_exact(c, 2)
+    wait = time.monotonic() - t1
+    c.close()
+    pfd.log("echo, defer_accept = %s: %d idle connections, a new client "
+            "answered after %.2f s" % (defer, 10 * W, wait))
+    if defer != "0":
+        check(wait < 1.5, "with defer_accept the idle connections take no "
+              "worker (%.2f s)" % wait)
+    for s in idle:
+        s.close()
+    check(d.stop() == 0, "clean stop")

@@ -98,6 +98,13 @@ master_close_listeners(struct master *m)
 	free(m->reload.closing);
 	m->reload.closing = NULL;
 	m->reload.nclosing = 0;
+	/* a reload in progress: the previous set shares the sockets above,
+	   except those it alone had (in closing, closed above) */
+	free(m->reload.prev_listeners);
+	m->reload.prev_listeners = NULL;
+	m->reload.nprev = 0;
+	conf_free(m->reload.prev_conf);
+	m->reload.prev_conf = NULL;
 }
 
 /*
@@ -311,7 +318,11 @@ master_run(struct master *m)
 			log_notice("graceful stop: every worker is done");
 			break;
 		}
-		if (m->pool.permanent) {
+		if (m->pool.permanent && m->reload.active &&
+		    m->reload.prev_conf != NULL && m->pool.stopping == 0)
+			reload_abandon(m, "cannot run as configured (a worker "
+			    "exited 78)");
+		else if (m->pool.permanent) {
 			log_msg(LOG_ERR, "a worker cannot run as configured: "
 			    "stopping");
 			status = EXIT_PERMANENT;

@@ -250,6 +250,9 @@ struct reload {
 	unsigned int		 seq;		/* reloads started */
 	struct listener		*closing;	/* listeners no longer wanted */
 	size_t			 nclosing;
+	struct conf		*prev_conf;	/* until the new generation */
+	struct listener		*prev_listeners;	/* accepts */
+	size_t			 nprev;
 };
 
 /* Why workers ended, for the metrics (worker_exits_total{reason}). */
@@ -434,8 +437,11 @@ int		 listeners_setup(const struct conf *conf, struct listener *old,
 		    size_t nold, struct listener **out, size_t *nout,
 		    struct listener **closing, size_t *nclosing,
 		    struct errlist *errs);
+void		 listeners_apply(const struct conf *conf, struct listener *ls,
+		    size_t n);
 void		 reload_start(struct master *m);
 void		 reload_progress(struct master *m, int64_t now);
+void		 reload_abandon(struct master *m, const char *why);
 
 /* control.c */
 int		 control_open(struct master *m);

@@ -24,9 +24,11 @@
  * as FILE:LINE: messages.  On success, listeners present in both
  * configurations keep their open socket (nothing is ever refused), new
  * ones are added, removed ones are closed once the old workers are gone;
- * a new generation of workers starts, and the old generation finishes
- * the connections it holds and exits (SIGTERM, then SIGKILL, after
- * graceful_timeout).  At most two generations live at once: a SIGHUP
+ * a new generation of workers starts, and once it accepts connections the
+ * old generation finishes the connections it holds and exits (SIGTERM,
+ * then SIGKILL, after graceful_timeout).  If the new generation cannot
+ * start (its workers fail, or are not accepting after graceful_timeout),
+ * the reload fails and the old generation simply goes on serving.  At most two generations live at once: a SIGHUP
  * during a reload is merged into one more reload, run when the old
  * generation is gone.
  *
@@ -48,8 +50,43 @@
 
 #include "preforkd.h"
 
+#define POOL_ABANDON_GRACE_MS	1000	/* then SIGTERM */
+
 static void	reload_keep(struct conf *new, const struct conf *old);
 static void	reload_fail(struct master *m, struct errlist *errs);
+
+/*
+ * The settings of conf on open listening sockets: backlog, unix mode,
+ * TCP_DEFER_ACCEPT, timeouts (inherited by accepted TCP sockets), and
+ * blocking mode (several listeners are polled, so accept(2) must not
+ * block; a single one is waited on in accept(2) itself).
+ */
+void
+listeners_apply(const struct conf *conf, struct listener *ls, size_t n)
+{
+	struct listener	*l;
+	size_t		 i;
+	int		 secs, fl;
+
+	for (i = 0; i < n; i++) {
+		l = &ls[i];
+		(void)listen(l->fd, conf->backlog);
+		if (l->addr.family == AF_UNIX)
+			(void)chmod(l->addr.text + 5, conf->unix_mode);
+		else {
+			secs = (conf->defer_accept_ms + 999) / 1000;
+			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+			    &secs, sizeof(secs));
+		}
+		l->timeouts_inherited = l->addr.family != AF_UNIX &&
+		    socket_set_timeouts(l->fd, conf->read_timeout_ms,
+		    conf->write_timeout_ms) == 0;
+		if ((fl = fcntl(l->fd, F_GETFL)) == -1 ||
+		    fcntl(l->fd, F_SETFL, n > 1 ? fl | O_NONBLOCK :
+		    fl & ~O_NONBLOCK) == -1)
+			fatal("fcntl %s", l->bound);
+	}
+}
 
 /*
  * Build the listener set of conf: reuse the open socket of every address
@@ -66,7 +103,7 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 	struct listener	*l;
 	char		 err[256];
 	size_t		 i, j, n = 0;
-	int		*used = NULL, fl, failed = 0, secs;
+	int		*used = NULL, failed = 0;
 
 	*out = calloc(conf->nlisten, sizeof(**out));
 	if (*out == NULL || (nold > 0 && (used = calloc(nold,
@@ -80,11 +117,7 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 		l = &(*out)[n];
 		if (j < nold) {
 			used[j] = 1;
-			*l = old[j];
-			/* the same socket, the new settings */
-			(void)listen(l->fd, conf->backlog);
-			if (l->addr.family == AF_UNIX)
-				(void)chmod(l->addr.text + 5, conf->unix_mode);
+			*l = old[j];	/* the same socket */
 		} else if (listen_open_priv(l, &conf->listen[i], conf->backlog,
 		    conf->unix_mode, err, sizeof(err)) == -1) {
 			errlist_add(errs, "%s", err);
@@ -92,16 +125,6 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 			break;
 		}
 		n++;
-		if (l->addr.family != AF_UNIX) {
-			/* accept only once the client has sent something */
-			secs = (conf->defer_accept_ms + 999) / 1000;
-			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
-			    &secs, sizeof(secs));
-		}
-		l->timeouts_inherited = 0;
-		if (l->addr.family != AF_UNIX && socket_set_timeouts(l->fd,
-		    conf->read_timeout_ms, conf->write_timeout_ms) == 0)
-			l->timeouts_inherited = 1;
 	}
 	if (failed) {
 		for (i = 0; i < n; i++) {
@@ -116,13 +139,7 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 		*out = NULL;
 		return -1;
 	}
-	/* Several listeners are polled, so accept(2) must not block; a
-	   single one is waited on in accept(2) itself. */
-	for (i = 0; i < n; i++)
-		if ((fl = fcntl((*out)[i].fd, F_GETFL)) == -1 ||
-		    fcntl((*out)[i].fd, F_SETFL, n > 1 ? fl | O_NONBLOCK :
-		    fl & ~O_NONBLOCK) == -1)
-			fatal("fcntl %s", (*out)[i].bound);
+	listeners_apply(conf, *out, n);
 	*nout = n;
 	*closing = NULL;
 	*nclosing = 0;
@@ -213,24 +230,86 @@ reload_start(struct master *m)
 		conf_free(conf);
 		return;
 	}
-	/* The switch: nothing below can fail. */
-	free(m->listeners);
+	/* The switch: nothing below can fail.  The previous configuration
+	   and listener set are kept until the new generation accepts, to
+	   go back to them if it cannot (reload_abandon()). */
+	m->reload.prev_conf = m->conf;
+	m->reload.prev_listeners = m->listeners;
+	m->reload.nprev = m->nlisteners;
 	m->listeners = ls;
 	m->nlisteners = nls;
 	m->reload.closing = closing;
 	m->reload.nclosing = nclosing;
-	conf_free(m->conf);
 	m->conf = conf;
 	log_setlevel(m->verbose ? LOG_DEBUG : conf->log_level);
 	m->pool.generation++;
 	m->pool.target = conf->workers;
 	pool_reset_backoff(&m->pool);
+	m->pool.permanent = 0;
 	m->reload.active = 1;
 	m->reload.ready = 0;
-	log_notice("reload: configuration accepted, starting generation %u",
-	    m->pool.generation);
-	pool_retire_older(m, m->pool.generation, TOLD_RELOAD,
-	    conf->graceful_timeout_ms, now);
+	log_notice("reload: configuration accepted, starting generation %u; "
+	    "the running workers serve until it accepts", m->pool.generation);
+}
+
+/*
+ * The new generation cannot start (its workers fail permanently, or are
+ * still not accepting after graceful_timeout): the reload fails and is
+ * undone.  Its workers are stopped, the listeners it opened are closed,
+ * and the previous configuration and generation are current again, so
+ * that its workers go on serving and are replaced as usual.
+ */
+void
+reload_abandon(struct master *m, const char *why)
+{
+	struct errlist	 errs = { NULL, 0 };
+	unsigned int	 i, gen = m->pool.generation;
+	size_t		 j, k;
+	int64_t		 now = now_ms();
+
+	for (i = 0; i < m->pool.nslots; i++)
+		if (m->pool.slots[i].pid > 0 &&
+		    m->pool.slots[i].generation == gen)
+			pool_retire(m, &m->pool.slots[i], TOLD_RELOAD,
+			    POOL_ABANDON_GRACE_MS, now);
+	for (j = 0; j < m->nlisteners; j++) {
+		for (k = 0; k < m->reload.nprev; k++)
+			if (m->reload.prev_listeners[k].fd ==
+			    m->listeners[j].fd)
+				break;
+		if (k == m->reload.nprev)	/* opened by this reload */
+			listen_close(&m->listeners[j], 1);
+	}
+	free(m->listeners);
+	m->listeners = m->reload.prev_listeners;
+	m->nlisteners = m->reload.nprev;
+	m->reload.prev_listeners = NULL;
+	m->reload.nprev = 0;
+	free(m->reload.closing);	/* still in use: not closed */
+	m->reload.closing = NULL;
+	m->reload.nclosing = 0;
+	conf_free(m->conf);
+	m->conf = m->reload.prev_conf;
+	m->reload.prev_conf = NULL;
+	listeners_apply(m->conf, m->listeners, m->nlisteners);
+	log_setlevel(m->verbose ? LOG_DEBUG : m->conf->log_level);
+	m->pool.generation = gen - 1;
+	m->pool.target = pool_active(&m->pool, gen - 1) > m->conf->workers ?
+	    pool_active(&m->pool, gen - 1) : m->conf->workers;
+	m->pool.permanent = 0;
+	pool_reset_backoff(&m->pool);
+
+	errlist_add(&errs, "generation %u %s", gen, why);
+	m->reload.active = 0;
+	m->reload.pending = 0;
+	m->reload.failed++;
+	log_msg(LOG_ERR, "reload failed: generation %u %s; back to "
+	    "generation %u and its configuration", gen, why, gen - 1);
+	notify("READY=1\nSTATUS=reload failed: generation %u %s; "
+	    "generation %u serving", gen, why, gen - 1);
+	master_title(m);
+	control_reload_done(m, 0, &errs);
+	errlist_free(&errs);
 }
 
 /*
@@ -243,9 +322,23 @@ reload_progress(struct master *m, int64_t now)
 {
 	size_t	i;
 
-	if (!m->reload.active)
+	if (!m->reload.active || m->pool.stopping)
 		return;
-	if (!m->reload.ready && master_pool_ready(m)) {
+	if (!m->reload.ready && !master_pool_ready(m)) {
+		if (now - m->reload.started_ms > m->conf->graceful_timeout_ms)
+			reload_abandon(m, "did not start within "
+			    "graceful_timeout");
+		return;
+	}
+	if (!m->reload.ready) {
+		/* only now: the old generation serves until the new one can */
+		pool_retire_older(m, m->pool.generation, TOLD_RELOAD,
+		    m->conf->graceful_timeout_ms, now);
+		conf_free(m->reload.prev_conf);
+		m->reload.prev_conf = NULL;
+		free(m->reload.prev_listeners);
+		m->reload.prev_listeners = NULL;
+		m->reload.nprev = 0;
 		m->reload.ready = 1;
 		m->reload.ok++;
 		log_notice("reload: generation %u accepting, %lld ms after "

@@ -38,8 +38,12 @@ check(proc.returncode == 1 and "generation 2 did not start within "
 d.wait_log(r"reload failed: generation 2 did not start within "
            r"graceful_timeout; back to generation 1")
 check(True, "the master logs the failure and the way back")
-check(all("gen 1" in pfd.cmdline(w) for w in d.workers()),
-      "only generation 1 workers remain")
+# Workers of generation 2 still starting when the reload is undone are
+# told to go (1 s grace, then SIGTERM): wait for them, do not race them.
+pfd.wait_for(lambda: d.workers() and all("gen 1" in pfd.cmdline(w)
+                                         for w in d.workers()),
+             timeout=5.0, what="generation 2 workers to be gone")
+check(True, "only generation 1 workers remain")
 # The old generation is current again: its recycled workers are replaced.
 for i in range(100):
     pfd.incr_session(port)
@@ -47,8 +51,9 @@ d.wait_workers(3)
 check(len(re.findall(r"request cap reached after", d.log())) >= 3,
       "old workers were recycled after the failed reload")
 check(not set(d.workers()) & set(old), "and replaced: 3 workers, all new")
-check(all("gen 1" in pfd.cmdline(w) for w in d.workers()),
-      "as generation 1")
+pfd.wait_for(lambda: all("gen 1" in pfd.cmdline(w) for w in d.workers()),
+             timeout=5.0, what="the new workers to show generation 1")
+check(True, "as generation 1")
 
 d.write_conf(GOOD.replace("workers = 3", "workers = 2"))
 r = subprocess.run([pfd.PREFORKD, "-s", "reload", "-c", d.conf_path],

@@ -3,7 +3,8 @@
 half one byte a second inside a frame: each holds a worker at most
 read_timeout plus one read, so a client queued behind them all is served
 after about (10x W / W) x (read_timeout + 1 s): the preforking model
-serves slow clients in turn, it does not drop them unseen.  defer_accept
+serves slow clients in turn, it does not drop them unseen.  A dynamic
+pool grows past them instead (max_workers).  defer_accept
 keeps connections that send nothing from ever taking a worker (echo,
 where the client speaks first): then the new client is served at once."""
 
@@ -57,6 +58,40 @@ check(wait <= bound, "each slow client holds a worker at most read_timeout "
       "+ one read: the queue drains (%.2f s)" % wait)
 check(d.log().count("read timeout (1000 ms)") >= 10 * W - W,
       "the slow clients were closed at read_timeout")
+for s in slow:
+    s.close()
+check(d.stop() == 0, "clean stop")
+
+# A dynamic pool grows past the slow clients (spawns ramp 1, 2, 4 ... per
+# second up to max_workers): the queued client waits for the ramp, not
+# for the slow clients' timeouts.
+d = pfd.Daemon("slowloris-dynamic", pfd.default_conf(
+    workers=W, min_spare=2, max_spare=8, max_workers=64, read_timeout="10s",
+    backlog=128))
+port = d.port()
+d.wait_workers(W)
+stop.clear()
+slow = []
+for i in range(10 * W):
+    s = pfd.connect(port)
+    slow.append(s)
+    if i % 2:
+        threading.Thread(target=trickle, args=(s,), daemon=True).start()
+time.sleep(0.2)
+t1 = time.monotonic()
+s = pfd.connect(port, timeout=120)
+check(pfd.recv_exact(s, 1) == b"*", "dynamic pool: the new client is greeted")
+wait = time.monotonic() - t1
+s.close()
+stop.set()
+grown = len(d.workers())
+pfd.log("slowloris, dynamic pool (workers %d, max_workers 64, read_timeout "
+        "10 s): %d slow connections; the queued client was served after "
+        "%.2f s, the pool had grown to %d" % (W, 10 * W, wait, grown))
+check(grown > 10 * W, "the pool grew past the slow clients (%d workers)"
+      % grown)
+check(wait < 10.0, "the queued client did not wait for read_timeout "
+      "(%.2f s)" % wait)
 for s in slow:
     s.close()
 check(d.stop() == 0, "clean stop")

@@ -20,7 +20,6 @@ d = pfd.Daemon("slowloris", pfd.default_conf(workers=W, read_timeout="1s",
                                              backlog=128))
 port = d.port()
 d.wait_workers(W)
-slow = []
 stop = threading.Event()
 
 
@@ -34,18 +33,21 @@ def trickle(s):
         pass                    # closed by the server: expected
 
 
-t0 = time.monotonic()
-for i in range(10 * W):
-    s = pfd.connect(port)
-    slow.append(s)
-    if i % 2:
+def queued_client(port, what):
+    """10 x W slow clients (half trickling), then one that is timed: the
+    seconds until it is greeted, its socket and the slow ones."""
+    stop.clear()
+    slow = [pfd.connect(port) for _ in range(10 * W)]
+    for s in slow[1::2]:
         threading.Thread(target=trickle, args=(s,), daemon=True).start()
-time.sleep(0.2)
-# A legitimate client arrives behind them all.
-t1 = time.monotonic()
-s = pfd.connect(port, timeout=120)
-check(pfd.recv_exact(s, 1) == b"*", "the new client is greeted")
-wait = time.monotonic() - t1
+    time.sleep(0.2)
+    t1 = time.monotonic()       # a legitimate client behind them all
+    s = pfd.connect(port, timeout=120)
+    check(pfd.recv_exact(s, 1) == b"*", what + "the new client is greeted")
+    return time.monotonic() - t1, s, slow
+
+
+wait, s, slow = queued_client(port, "")
 s.sendall(b"^ok$")
 pfd.recv_exact(s, 2)
 s.close()
@@ -70,18 +72,7 @@ d = pfd.Daemon("slowloris-dynamic", pfd.default_conf(
     backlog=128))
 port = d.port()
 d.wait_workers(W)
-stop.clear()
-slow = []
-for i in range(10 * W):
-    s = pfd.connect(port)
-    slow.append(s)
-    if i % 2:
-        threading.Thread(target=trickle, args=(s,), daemon=True).start()
-time.sleep(0.2)
-t1 = time.monotonic()
-s = pfd.connect(port, timeout=120)
-check(pfd.recv_exact(s, 1) == b"*", "dynamic pool: the new client is greeted")
-wait = time.monotonic() - t1
+wait, s, slow = queued_client(port, "dynamic pool: ")
 s.close()
 stop.set()
 grown = len(d.workers())

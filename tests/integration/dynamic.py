@@ -50,24 +50,17 @@ check("one worker less" in d.log() and "retired: too many idle workers"
 
 # At rest: at most one wakeup per second.
 time.sleep(1)
-w0 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
-time.sleep(5)
-w1 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
-pfd.log("dynamic pool at rest: %.2f master wakeups per second"
-        % ((w1 - w0) / 5))
-check((w1 - w0) / 5 <= 1.2, "the master wakes at most once a second at "
-      "rest")
+rate = pfd.wakeups(d.pid, 5)
+pfd.log("dynamic pool at rest: %.2f master wakeups per second" % rate)
+check(rate <= 1.2, "the master wakes at most once a second at rest")
 check(d.stop() == 0, "clean stop")
 
 # A static pool at rest: the master does not wake at all.
 d = pfd.Daemon("dynamic-static", pfd.default_conf(workers=4))
 d.wait_workers(4)
 time.sleep(0.5)
-w0 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
-time.sleep(3)
-w1 = int(pfd.proc_status(d.pid)["voluntary_ctxt_switches"])
-pfd.log("static pool at rest: %.2f master wakeups per second"
-        % ((w1 - w0) / 3))
-check(w1 - w0 == 0, "a static pool's master sleeps at rest (%d wakeups)"
-      % (w1 - w0))
+rate = pfd.wakeups(d.pid, 3)
+pfd.log("static pool at rest: %.2f master wakeups per second" % rate)
+check(rate == 0, "a static pool's master sleeps at rest (%d wakeups)"
+      % (rate * 3))
 check(d.stop() == 0, "clean stop")

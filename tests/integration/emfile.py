@@ -25,27 +25,6 @@ def limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (LIMIT, 64))
 
 
-def raise_limit(pid):
-    """Raise pid's soft limit; prlimit(2) on another user's process needs
-    CAP_SYS_RESOURCE, so do it as the worker's own user."""
-    st = pfd.proc_status(pid)
-    uid, gid = int(st["Uid"].split()[0]), int(st["Gid"].split()[0])
-    child = os.fork()
-    if child == 0:
-        try:
-            if os.geteuid() != uid:
-                os.setgroups([])
-                os.setgid(gid)
-                os.setuid(uid)
-            resource.prlimit(pid, resource.RLIMIT_NOFILE, (64, 64))
-            os._exit(0)
-        except BaseException as e:
-            print("prlimit: %r" % e, flush=True)
-            os._exit(1)
-    _, status = os.waitpid(child, 0)
-    check(status == 0, "soft RLIMIT_NOFILE of the worker raised to 64")
-
-
 d = pfd.Daemon("emfile", pfd.default_conf(workers=1, pidfile='""',
                                           service="fdhog"),
                preexec_fn=limit)
@@ -66,7 +45,8 @@ check(cpu < 0.5, "no busy loop: the worker used %.2fs CPU in %.1fs"
       % (cpu, elapsed))
 
 # Free descriptors: the queued client is served.
-raise_limit(w)
+check(pfd.set_nofile(w, 64, 64),
+      "soft RLIMIT_NOFILE of the worker raised to 64")
 c.settimeout(5)
 check(pfd.recv_exact(c, 3) == b"ok\n", "once descriptors are available, "
       "the queued client is served")

@@ -12,6 +12,7 @@ Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 hard error.
 import atexit
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -107,6 +108,34 @@ def cmdline(pid):
             return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def set_nofile(pid, soft, hard):
+    """prlimit(2) RLIMIT_NOFILE of pid.  On another user's process that
+    needs CAP_SYS_RESOURCE, so a child does it as pid's own user; True
+    when it worked."""
+    st = proc_status(pid)
+    uid, gid = int(st["Uid"].split()[0]), int(st["Gid"].split()[0])
+    child = os.fork()
+    if child == 0:
+        try:
+            if os.geteuid() != uid:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+            os._exit(0)
+        except BaseException as e:
+            print("prlimit: %r" % e, flush=True)
+            os._exit(1)
+    return os.waitpid(child, 0)[1] == 0
+
+
+def wakeups(pid, seconds):
+    """Voluntary context switches of pid per second over seconds."""
+    w0 = int(proc_status(pid)["voluntary_ctxt_switches"])
+    time.sleep(seconds)
+    return (int(proc_status(pid)["voluntary_ctxt_switches"]) - w0) / seconds
 
 
 def cpu_seconds(pid):

@@ -191,29 +191,11 @@ model_accept(int lfd, int flags)
 	}
 }
 
-/* The payload, once per completed frame, as incr's burn_us and sleep_us. */
+/* The payload, once per completed frame: incr's own (burn_us, sleep_us). */
 void
 model_work(size_t frames)
 {
-	struct timespec	t0, t;
-	long		us;
-
-	for (; frames > 0; frames--) {
-		if (mopt.burn_us > 0) {
-			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-			do {
-				clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-				us = (t.tv_sec - t0.tv_sec) * 1000000 +
-				    (t.tv_nsec - t0.tv_nsec) / 1000;
-			} while (us < mopt.burn_us);
-		}
-		if (mopt.sleep_us > 0) {
-			t.tv_sec = mopt.sleep_us / 1000000;
-			t.tv_nsec = (mopt.sleep_us % 1000000) * 1000;
-			while (nanosleep(&t, &t) == -1 && errno == EINTR)
-				;
-		}
-	}
+	incr_payload(mopt.burn_us, mopt.sleep_us, frames);
 }
 
 static int

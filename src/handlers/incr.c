@@ -54,7 +54,6 @@ static int	incr_check(const char *const *args, char *err, size_t errlen);
 static int	incr_init(const struct handler_env *env, void **data);
 static void	incr_fini(void *data);
 static int	incr_serve(struct handler_conn *conn);
-static void	incr_work(const struct incr_args *a, size_t frames);
 
 const struct handler handler_incr = {
 	.abi = HANDLER_ABI_VERSION,
@@ -129,25 +128,24 @@ incr_fini(void *data)
 	free(data);
 }
 
-/* The benchmark payloads, once per frame closed. */
-static void
-incr_work(const struct incr_args *a, size_t frames)
+void
+incr_payload(long burn_us, long sleep_us, size_t frames)
 {
 	struct timespec	t0, t;
 	long		us;
 
 	for (; frames > 0; frames--) {
-		if (a->burn_us > 0) {
+		if (burn_us > 0) {
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 			do {
 				clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 				us = (t.tv_sec - t0.tv_sec) * 1000000 +
 				    (t.tv_nsec - t0.tv_nsec) / 1000;
-			} while (us < a->burn_us);
+			} while (us < burn_us);
 		}
-		if (a->sleep_us > 0) {
-			t.tv_sec = a->sleep_us / 1000000;
-			t.tv_nsec = (a->sleep_us % 1000000) * 1000;
+		if (sleep_us > 0) {
+			t.tv_sec = sleep_us / 1000000;
+			t.tv_nsec = (sleep_us % 1000000) * 1000;
 			while (nanosleep(&t, &t) == -1 && errno == EINTR)
 				;
 		}
@@ -202,7 +200,7 @@ incr_serve(struct handler_conn *conn)
 		o = incr_feed_frames(&state, in, n, out, &frames);
 		if (frames > 0) {
 			if (a != NULL)
-				incr_work(a, frames);
+				incr_payload(a->burn_us, a->sleep_us, frames);
 			handler_deadline(conn, conn->read_timeout_ms);
 		}
 		if (o > 0 && handler_write(conn, out, o) == -1)

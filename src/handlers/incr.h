@@ -19,4 +19,8 @@ size_t	incr_feed(int *state, const unsigned char *in, size_t n,
 size_t	incr_feed_frames(int *state, const unsigned char *in, size_t n,
 	    unsigned char *out, size_t *frames);
 
+/* The benchmark payload of frames closed frames: burn_us microseconds of
+   CPU, then sleep_us asleep, for each (service_args; contrib/models). */
+void	incr_payload(long burn_us, long sleep_us, size_t frames);
+
 #endif /* PREFORKD_INCR_H */

@@ -56,7 +56,10 @@
 #define POOL_FORK_RETRY_MS	1000
 #define POOL_KILL_GRACE_MS	1000	/* between SIGTERM and SIGKILL */
 
-static int	pool_spawn(struct master *m, unsigned int i, int64_t now);
+static int	pool_spawn(struct master *m, unsigned int i, unsigned int gen,
+		    const struct conf *conf, struct listener *ls, size_t nls,
+		    int64_t now);
+static void	pool_keep_previous(struct master *m, int64_t now);
 static void	pool_exited(struct master *m, struct slot *s, int status,
 		    int64_t now);
 static void	pool_describe(const struct slot *s, const struct sb_slot *sb,
@@ -159,14 +162,16 @@ pool_older(const struct pool *pool, unsigned int gen)
 	return n;
 }
 
+/* Start a worker of generation gen, which serves conf on ls, in slot i. */
 static int
-pool_spawn(struct master *m, unsigned int i, int64_t now)
+pool_spawn(struct master *m, unsigned int i, unsigned int gen,
+    const struct conf *conf, struct listener *ls, size_t nls, int64_t now)
 {
 	struct slot	*s = &m->pool.slots[i];
 	struct worker	 w;
 	pid_t		 pid, master = getpid();
 
-	sb_reset(&m->sb.slots[i], m->pool.generation);
+	sb_reset(&m->sb.slots[i], gen);
 	switch (pid = fork()) {
 	case -1:
 		m->pool.fork_backoff_ms = m->pool.fork_backoff_ms == 0 ?
@@ -182,12 +187,12 @@ pool_spawn(struct master *m, unsigned int i, int64_t now)
 		sig_worker_init();
 		memset(&w, 0, sizeof(w));
 		w.slot = i;
-		w.generation = m->pool.generation;
+		w.generation = gen;
 		w.master_pid = master;	/* not getppid(): it may be gone */
-		w.conf = m->conf;
-		w.listeners = m->listeners;
-		w.nlisteners = m->nlisteners;
-		w.handler = handler_find(m->conf->service);
+		w.conf = conf;
+		w.listeners = ls;
+		w.nlisteners = nls;
+		w.handler = handler_find(conf->service);
 		w.event_fd = m->pool.event_pipe[1];
 		w.sb = &m->sb.slots[i];
 		w.sb->pid = getpid();
@@ -199,7 +204,7 @@ pool_spawn(struct master *m, unsigned int i, int64_t now)
 	m->pool.fork_backoff_ms = 0;
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
-	s->generation = m->pool.generation;
+	s->generation = gen;
 	s->started_ms = now;
 	log_debug("worker %ld started in slot %u, generation %u", (long)pid,
 	    i, s->generation);
@@ -338,7 +343,8 @@ pool_maintain(struct master *m, int64_t now)
 			t = pool->next_spawn_ms;
 			break;
 		}
-		if (pool_spawn(m, i, now) == -1) {
+		if (pool_spawn(m, i, pool->generation, m->conf, m->listeners,
+		    m->nlisteners, now) == -1) {
 			t = pool->next_spawn_ms;
 			break;
 		}
@@ -348,10 +354,39 @@ pool_maintain(struct master *m, int64_t now)
 	}
 	if (t == -1 && pool->failures > 0)
 		t = now + POOL_EARLY_MS;	/* to notice a normal life */
+	pool_keep_previous(m, now);
  out:
 	if (t != -1 && (next == -1 || t < next))
 		next = t;
 	return next == -1 ? -1 : (int)(next > now ? next - now : 0);
+}
+
+/*
+ * During a reload the previous generation serves until the new one
+ * accepts: its workers that retire meanwhile (request cap, age, memory)
+ * or die are replaced, with the previous configuration and listeners, to
+ * the size it had.  Not held back by a crash back-off that the new
+ * generation's workers caused: these are known to start.
+ */
+static void
+pool_keep_previous(struct master *m, int64_t now)
+{
+	struct pool	*pool = &m->pool;
+	unsigned int	 i, gen = pool->generation - 1, active;
+
+	if (!m->reload.active || m->reload.ready || m->reload.prev_conf == NULL)
+		return;
+	active = pool_active(pool, gen);
+	for (i = 0; i < pool->nslots && active < m->reload.prev_target; i++) {
+		if (pool->slots[i].pid > 0)
+			continue;
+		if (pool->fork_backoff_ms > 0 && now < pool->next_spawn_ms)
+			break;
+		if (pool_spawn(m, i, gen, m->reload.prev_conf,
+		    m->reload.prev_listeners, m->reload.nprev, now) == -1)
+			break;
+		active++;
+	}
 }
 
 /*

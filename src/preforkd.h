@@ -253,6 +253,7 @@ struct reload {
 	struct conf		*prev_conf;	/* until the new generation */
 	struct listener		*prev_listeners;	/* accepts */
 	size_t			 nprev;
+	unsigned int		 prev_target;	/* its pool size */
 };
 
 /* Why workers ended, for the metrics (worker_exits_total{reason}). */

@@ -230,9 +230,10 @@ reload_start(struct master *m)
 		conf_free(conf);
 		return;
 	}
-	/* The switch: nothing below can fail.  The previous configuration
-	   and listener set are kept until the new generation accepts, to
-	   go back to them if it cannot (reload_abandon()). */
+	/* The switch: nothing below can fail.  The previous configuration,
+	   listener set and pool size are kept until the new generation
+	   accepts: the old generation serves with them meanwhile
+	   (pool_keep_previous()), and reload_abandon() goes back to them. */
 	m->reload.prev_conf = m->conf;
 	m->reload.prev_listeners = m->listeners;
 	m->reload.nprev = m->nlisteners;
@@ -242,6 +243,7 @@ reload_start(struct master *m)
 	m->reload.nclosing = nclosing;
 	m->conf = conf;
 	log_setlevel(m->verbose ? LOG_DEBUG : conf->log_level);
+	m->reload.prev_target = m->pool.target;
 	m->pool.generation++;
 	m->pool.target = conf->workers;
 	pool_reset_backoff(&m->pool);
@@ -294,8 +296,7 @@ reload_abandon(struct master *m, const char *why)
 	listeners_apply(m->conf, m->listeners, m->nlisteners);
 	log_setlevel(m->verbose ? LOG_DEBUG : m->conf->log_level);
 	m->pool.generation = gen - 1;
-	m->pool.target = pool_active(&m->pool, gen - 1) > m->conf->workers ?
-	    pool_active(&m->pool, gen - 1) : m->conf->workers;
+	m->pool.target = m->reload.prev_target;
 	m->pool.permanent = 0;
 	pool_reset_backoff(&m->pool);
 

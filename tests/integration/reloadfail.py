@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """reloadfail: a configuration that passes the checks but whose workers
 cannot start (here a service that aborts at start) does not take the
-service down: the old generation serves until the new one accepts, the
-reload fails after graceful_timeout, is undone, and says so; the old
+service down: the old generation serves until the new one accepts (its
+workers that reach the request cap meanwhile are replaced), the reload
+fails after graceful_timeout, is undone, and says so; the old
 generation then goes on as the current one (recycled workers are
 replaced); the next good reload works."""
 
@@ -25,13 +26,19 @@ d.write_conf(BAD)
 proc = subprocess.Popen([pfd.PREFORKD, "-s", "reload", "-c", d.conf_path],
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                         text=True)
-served = 0
+served = before_undo = 0
 while proc.poll() is None:
     pfd.incr_session(port)          # the old generation serves meanwhile
     served += 1
+    if "reload failed" not in d.log():
+        before_undo = served
 out, err = proc.communicate()
-check(served > 10, "%d sessions served by the old generation while the new "
-      "one failed to start" % served)
+# max_requests = 20: the 3 first workers alone serve 60 sessions at most;
+# more before the undo means the old generation's recycled workers were
+# replaced during the reload.
+check(before_undo > 3 * 20, "%d sessions served by the old generation "
+      "while the new one failed to start (%d in all): its recycled workers "
+      "were replaced" % (before_undo, served))
 check(proc.returncode == 1 and "generation 2 did not start within "
       "graceful_timeout" in err, "-s reload fails and says why: %r"
       % err.strip())

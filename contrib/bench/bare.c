@@ -19,9 +19,10 @@
  *
  * The parent binds 127.0.0.1:PORT, forks W children and waits for
  * SIGTERM or SIGINT; each child loops in a blocking accept(2) and serves
- * incr with the daemon's own state machine, incr_feed(), in the same way
- * as src/handlers/incr.c: '*' first, 4096-byte reads, one write per chunk
- * read.  Nothing else: no timeouts, no logging, no privilege drop, no
+ * incr with model_serve() of contrib/models/common.c (the session the
+ * reference models share, on the daemon's own state machine), in the
+ * same way as src/handlers/incr.c: '*' first, 4096-byte reads, one write
+ * per chunk read.  Nothing else: no timeouts, no logging, no privilege drop, no
  * scoreboard, no respawn.  It is the fastest a preforking design can be
  * on this kernel, the yardstick that preforkd is measured against.
  *
@@ -49,9 +50,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "handlers/incr.h"
+#include "../models/models.h"	/* model_serve(): incr as incr.c serves it */
 
-#define BARE_CHUNK	4096		/* as INCR_CHUNK in incr.c */
 #define BARE_BACKLOG	511
 #define BARE_MAXW	1024
 #define EXIT_USAGE	64
@@ -61,8 +61,6 @@ static int	bind_listener(int port, int herd);
 static __attribute__((__noreturn__)) void child_main(int lfd, int herd,
 		    pid_t parent);
 static int	child_accept(int lfd, int epfd);
-static void	serve(int fd);
-static int	write_all(int fd, const unsigned char *p, size_t len);
 
 static __attribute__((__noreturn__)) void
 usage(void)
@@ -112,47 +110,6 @@ bind_listener(int port, int herd)
 }
 
 static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* incr, as src/handlers/incr.c serves it. */
-static void
-serve(int fd)
-{
-	unsigned char	in[BARE_CHUNK], out[BARE_CHUNK];
-	ssize_t		n;
-	size_t		o;
-	int		state = INCR_WAIT;
-
-	if (write_all(fd, (const unsigned char *)"*", 1) == -1)
-		return;
-	for (;;) {
-		n = read(fd, in, sizeof(in));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		o = incr_feed(&state, in, (size_t)n, out);
-		if (o > 0 && write_all(fd, out, o) == -1)
-			return;
-	}
-}
-
-static int
 child_accept(int lfd, int epfd)
 {
 	struct epoll_event	ev;
@@ -194,7 +151,7 @@ child_main(int lfd, int herd, pid_t parent)
 	}
 	for (;;) {
 		fd = child_accept(lfd, epfd);
-		serve(fd);
+		model_serve(fd);
 		close(fd);
 	}
 }

@@ -65,6 +65,16 @@ build() {
 	make -s -C "build/$flavour" -j"$jobs"
 }
 
+# Print the end of the log of every failed test among the given logs.
+show_failed() {
+	for f in "$@"; do
+		case $f in *test-suite.log) continue;; esac
+		grep -q "^:test-result: \(FAIL\|ERROR\)" "${f%.log}.trs" \
+		    2>/dev/null || continue
+		echo "---- $f"; tail -n 60 "$f"
+	done
+}
+
 # Count the results of the automake harness in build/$1/tests.
 count() {
 	for r in PASS FAIL ERROR SKIP XFAIL XPASS; do
@@ -80,12 +90,7 @@ run_suite() {
 	say "make check ($flavour)"
 	if make -C "build/$flavour" -j"$jobs" check; then :; else
 		status=1
-		for f in "build/$flavour"/tests/*/*.log; do
-			case $f in *test-suite.log) continue;; esac
-			grep -q "^:test-result: \(FAIL\|ERROR\)" "${f%.log}.trs" \
-			    2>/dev/null || continue
-			echo "---- $f"; tail -n 60 "$f"
-		done
+		show_failed "build/$flavour"/tests/*/*.log
 	fi
 	count "$flavour"
 }
@@ -106,11 +111,7 @@ test)
 	say "make check-stress (werror): fault injection under load"
 	if make -C build/werror/tests check-stress; then :; else
 		status=1
-		for f in build/werror/tests/stress/*.log; do
-			grep -q "^:test-result: \(FAIL\|ERROR\)" "${f%.log}.trs" \
-			    2>/dev/null || continue
-			echo "---- $f"; tail -n 60 "$f"
-		done
+		show_failed build/werror/tests/stress/*.log
 	fi
 	n_PASS=0 n_FAIL=0 n_ERROR=0 n_SKIP=0 n_XFAIL=0 n_XPASS=0
 	count werror
@@ -132,6 +133,8 @@ test)
 	else
 		n_FAIL=$((n_FAIL + 1)); status=1
 		tail -n 80 build/distcheck.log
+		# distcheck leaves its tree behind on failure: show why.
+		show_failed build/werror/preforkd-*/_build/sub/tests/*/*.log
 		echo "distcheck: FAIL (build/distcheck.log)"
 	fi
 	failed=$((n_FAIL + n_ERROR + n_XPASS))

@@ -375,6 +375,7 @@ __dead void	 fatalx_status(int status, const char *fmt, ...)
 void		 sig_master_init(sigset_t *waitmask);
 void		 sig_worker_init(void);
 void		 sig_worker_listeners(const struct listener *l, size_t n);
+void		 sig_worker_accepting(int on);
 void		 sig_backtrace_preload(void);
 void		 sig_worker_backtrace(struct sb_slot *slot,
 		    unsigned int slotno);

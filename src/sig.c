@@ -88,24 +88,66 @@ sig_master_init(sigset_t *waitmask)
  * remember it, close its listening sockets, and arm a one-second alarm in
  * case the signal came just before the worker entered accept(2) (the
  * alarm interrupts it then).
+ *
+ * Not while the worker waits in epoll_wait(2) and accepts what it
+ * returned (sig_worker_accepting()): with EPOLLEXCLUSIVE the kernel wakes
+ * one waiter per connection, and a worker woken for a connection that
+ * then lost its listener would leave it in the queue with every other
+ * worker asleep (until the next connection, or the listener's
+ * SO_RCVTIMEO).  There the listeners are closed once accept(2) is done.
  */
 static const struct listener	*retire_listeners;
 static size_t			 retire_nlisteners;
+static volatile sig_atomic_t	 accept_window, retire_deferred;
+
+/* Async-signal-safe; called with SIGUSR2 blocked or from its handler. */
+static void
+sig_close_listeners(void)
+{
+	size_t	i;
+
+	for (i = 0; i < retire_nlisteners; i++)
+		(void)close(retire_listeners[i].fd);
+	retire_nlisteners = 0;
+}
 
 static void
 sig_retire_sighandler(int signo)
 {
 	int	saved_errno = errno;
-	size_t	i;
 
+	(void)signo;
 	caught[SIGUSR2] = 1;
 	/* stop accepting now: once every process closed its copy, the
 	   kernel refuses new connections (graceful stop) */
-	for (i = 0; i < retire_nlisteners; i++)
-		(void)close(retire_listeners[i].fd);
-	retire_nlisteners = 0;
+	if (accept_window)
+		retire_deferred = 1;
+	else
+		sig_close_listeners();
 	alarm(1);
 	errno = saved_errno;
+}
+
+/*
+ * A worker polling several listeners enters (on = 1) and leaves (on = 0)
+ * the stretch from epoll_wait(2) to the end of accept(2), where a
+ * retirement must not close its listeners; leaving it closes them if the
+ * master asked meanwhile.
+ */
+void
+sig_worker_accepting(int on)
+{
+	sigset_t	usr2, old;
+
+	accept_window = on;
+	if (on || !retire_deferred)
+		return;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, &old);
+	retire_deferred = 0;
+	sig_close_listeners();
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* The listening sockets a worker closes when it is told to retire. */

@@ -54,6 +54,9 @@ static void	worker_close_fds(struct worker *w);
 static void	worker_init(struct worker *w);
 static int	worker_accept(struct worker *w, struct sockaddr_storage *ss,
 		    socklen_t *sslen, struct listener **lp);
+static int	worker_accept_wait(struct worker *w,
+		    struct sockaddr_storage *ss, socklen_t *sslen,
+		    struct listener **lp);
 static void	worker_serve(struct worker *w, int fd,
 		    struct sockaddr_storage *ss, socklen_t sslen,
 		    const struct listener *l);
@@ -220,10 +223,27 @@ worker_announce(const struct worker *w, uint32_t event)
 /*
  * Wait for and accept one connection.  Transient errors are retried;
  * resource shortages are backed off and logged at most once a second.
+ * Polling several listeners, a retirement keeps them open until accept(2)
+ * is done: a connection epoll_wait(2) woke this worker for is its own to
+ * take (see sig_retire_sighandler()).
  */
 static int
 worker_accept(struct worker *w, struct sockaddr_storage *ss, socklen_t *sslen,
     struct listener **lp)
+{
+	int	fd;
+
+	if (w->epfd == -1)
+		return worker_accept_wait(w, ss, sslen, lp);
+	sig_worker_accepting(1);
+	fd = worker_accept_wait(w, ss, sslen, lp);
+	sig_worker_accepting(0);
+	return fd;
+}
+
+static int
+worker_accept_wait(struct worker *w, struct sockaddr_storage *ss,
+    socklen_t *sslen, struct listener **lp)
 {
 	static int64_t		 last_log;
 	struct epoll_event	 ev;

@@ -138,8 +138,9 @@ check(re.search(r"reload: %s:2: bogus: unknown option" %
 # A bad file changes nothing: same generation, same workers.
 d.write_conf(CONF_A)
 reload()
-time.sleep(0.3)
+d.wait_workers(3)                   # the old generation gone
 gen_before, before = generations(), sorted(d.workers())
+check(len(gen_before) == 1, "one generation serves (%s)" % gen_before)
 d.write_conf(CONF_A + "workers = 9\n")
 r = reload(expect_ok=False)
 check("%s:4: workers: set twice (first on line 2)" % d.conf_path

@@ -5,7 +5,6 @@ SIGKILL; no zombie is left behind after load."""
 
 import os
 import signal
-import time
 
 import pfd
 from pfd import check
@@ -47,10 +46,17 @@ d = pfd.Daemon("shutdown-zombies", pfd.default_conf(workers=3,
                                                     max_requests=5))
 for i in range(300):
     pfd.incr_session(d.port())
-time.sleep(0.3)
-kids = pfd.children(d.pid)
-zombies = [k for k in kids if pfd.proc_state(k) == "Z"]
-check(not zombies, "no zombie children after 60 recycles (%d children)"
-      % len(kids))
-check(len([k for k in kids if pfd.alive(k)]) == 3, "pool back to 3")
+
+
+def settled():
+    """The children once every retired worker is reaped and replaced."""
+    kids = pfd.children(d.pid)
+    zombies = [k for k in kids if pfd.proc_state(k) == "Z"]
+    return kids if not zombies and len(kids) == 3 else None
+
+
+kids = pfd.wait_for(settled, timeout=10,
+                    what="every retired worker reaped, the pool at 3")
+check(all(pfd.alive(k) for k in kids), "no zombie children after 60 "
+      "recycles, pool back to 3 (%d children)" % len(kids))
 check(d.stop() == 0, "clean stop")

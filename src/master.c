@@ -100,11 +100,7 @@ master_close_listeners(struct master *m)
 	m->reload.nclosing = 0;
 	/* a reload in progress: the previous set shares the sockets above,
 	   except those it alone had (in closing, closed above) */
-	free(m->reload.prev_listeners);
-	m->reload.prev_listeners = NULL;
-	m->reload.nprev = 0;
-	conf_free(m->reload.prev_conf);
-	m->reload.prev_conf = NULL;
+	reload_forget_previous(&m->reload);
 }
 
 /*

@@ -444,6 +444,7 @@ void		 listeners_apply(const struct conf *conf, struct listener *ls,
 void		 reload_start(struct master *m);
 void		 reload_progress(struct master *m, int64_t now);
 void		 reload_abandon(struct master *m, const char *why);
+void		 reload_forget_previous(struct reload *r);
 
 /* control.c */
 int		 control_open(struct master *m);

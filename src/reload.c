@@ -28,9 +28,9 @@
  * old generation finishes the connections it holds and exits (SIGTERM,
  * then SIGKILL, after graceful_timeout).  If the new generation cannot
  * start (its workers fail, or are not accepting after graceful_timeout),
- * the reload fails and the old generation simply goes on serving.  At most two generations live at once: a SIGHUP
- * during a reload is merged into one more reload, run when the old
- * generation is gone.
+ * the reload fails and the old generation simply goes on serving.  At
+ * most two generations live at once: a SIGHUP during a reload is merged
+ * into one more reload, run when the old generation is gone.
  *
  * Runs in the master, as root.
  */
@@ -255,6 +255,21 @@ reload_start(struct master *m)
 }
 
 /*
+ * Let go of the previous configuration and listener set, kept while a
+ * reload is pending.  Their sockets stay open: the current set, or
+ * reload.closing, owns them.
+ */
+void
+reload_forget_previous(struct reload *r)
+{
+	conf_free(r->prev_conf);
+	r->prev_conf = NULL;
+	free(r->prev_listeners);
+	r->prev_listeners = NULL;
+	r->nprev = 0;
+}
+
+/*
  * The new generation cannot start (its workers fail permanently, or are
  * still not accepting after graceful_timeout): the reload fails and is
  * undone.  Its workers are stopped, the listeners it opened are closed,
@@ -335,11 +350,7 @@ reload_progress(struct master *m, int64_t now)
 		/* only now: the old generation serves until the new one can */
 		pool_retire_older(m, m->pool.generation, TOLD_RELOAD,
 		    m->conf->graceful_timeout_ms, now);
-		conf_free(m->reload.prev_conf);
-		m->reload.prev_conf = NULL;
-		free(m->reload.prev_listeners);
-		m->reload.prev_listeners = NULL;
-		m->reload.nprev = 0;
+		reload_forget_previous(&m->reload);
 		m->reload.ready = 1;
 		m->reload.ok++;
 		log_notice("reload: generation %u accepting, %lld ms after "

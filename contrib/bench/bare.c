@@ -37,7 +37,6 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -163,7 +162,7 @@ main(int argc, char *argv[])
 	pid_t		*pids, parent = getpid();
 	char		*end;
 	long		 v;
-	int		 ch, lfd, sig, port = 0, nworkers = 4, herd = 0, i;
+	int		 ch, lfd, port = 0, nworkers = 4, herd = 0, i;
 
 	while ((ch = getopt(argc, argv, "Hp:w:")) != -1) {
 		switch (ch) {
@@ -206,8 +205,8 @@ main(int argc, char *argv[])
 		switch (pids[i] = fork()) {
 		case -1:
 			perror("bare: fork");
-			nworkers = i;
-			goto stop;
+			model_stop_children(NULL, pids, i);
+			return 0;
 		case 0:
 			child_main(lfd, herd, parent);
 		default:
@@ -215,15 +214,6 @@ main(int argc, char *argv[])
 		}
 	}
 	fflush(stderr);
-	do {
-		if (sigwait(&mask, &sig) != 0)
-			break;
-	} while (sig != SIGTERM && sig != SIGINT);
- stop:
-	for (i = 0; i < nworkers; i++)
-		kill(pids[i], SIGTERM);
-	for (i = 0; i < nworkers; i++)
-		while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
-			;
+	model_stop_children(&mask, pids, nworkers);
 	return 0;
 }

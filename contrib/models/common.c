@@ -30,6 +30,7 @@
  */
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -237,4 +238,26 @@ model_serve(int fd)
 		if (o > 0 && write_all(fd, out, o) == -1)
 			return;
 	}
+}
+
+/*
+ * The parent of a process pool: wait for SIGTERM or SIGINT (blocked by
+ * the caller, in *mask; mask NULL: don't wait, a fork failed), then stop
+ * the n children by pid and reap them.
+ */
+void
+model_stop_children(const sigset_t *mask, const pid_t *pids, int n)
+{
+	int	i, sig;
+
+	if (mask != NULL)
+		do {
+			if (sigwait(mask, &sig) != 0)
+				break;
+		} while (sig != SIGTERM && sig != SIGINT);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	for (i = 0; i < n; i++)
+		while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
+			;
 }

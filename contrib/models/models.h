@@ -22,6 +22,9 @@
 #ifndef PREFORKD_MODELS_H
 #define PREFORKD_MODELS_H
 
+#include <sys/types.h>
+
+#include <signal.h>
 #include <stddef.h>
 
 #define MODEL_BACKLOG	511
@@ -44,6 +47,7 @@ void	model_announce(void);
 int	model_accept(int, int);
 void	model_work(size_t);
 void	model_serve(int);
+void	model_stop_children(const sigset_t *, const pid_t *, int);
 __attribute__((__noreturn__)) void sped_loop(int);
 
 #endif /* PREFORKD_MODELS_H */

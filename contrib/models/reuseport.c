@@ -32,10 +32,8 @@
  */
 
 #include <sys/prctl.h>
-#include <sys/wait.h>
 
 #include <err.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -47,7 +45,7 @@ main(int argc, char *argv[])
 {
 	sigset_t	 mask;
 	pid_t		*pids, parent = getpid();
-	int		*lfds, i, j, n, sig;
+	int		*lfds, i, j, n;
 
 	model_init(argc, argv, "reuseport",
 	    (int)sysconf(_SC_NPROCESSORS_ONLN));
@@ -64,8 +62,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i++) {
 		if ((pids[i] = fork()) == -1) {
 			warn("fork");
-			n = i;
-			goto stop;
+			model_stop_children(NULL, pids, i);
+			return 0;
 		}
 		if (pids[i] == 0) {
 			sigprocmask(SIG_UNBLOCK, &mask, NULL);
@@ -81,15 +79,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		close(lfds[i]);
 	model_announce();
-	do {
-		if (sigwait(&mask, &sig) != 0)
-			break;
-	} while (sig != SIGTERM && sig != SIGINT);
- stop:
-	for (i = 0; i < n; i++)
-		kill(pids[i], SIGTERM);
-	for (i = 0; i < n; i++)
-		while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
-			;
+	model_stop_children(&mask, pids, n);
 	return 0;
 }

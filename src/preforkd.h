@@ -467,4 +467,8 @@ int			 handler_register(const struct handler *h);
 const struct handler	*handler_find(const char *name);
 const struct handler	*handler_at(size_t i);
 
+/* sockq.c */
+int		 sockq_listen(int fd, unsigned int *queued,
+		    unsigned int *backlog, char *err, size_t errlen);
+
 #endif /* PREFORKD_H */

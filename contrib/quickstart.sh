@@ -22,7 +22,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libbsd-dev libconfuse-dev"
 RUN_DEPS="netcat-openbsd"
-TEST_DEPS="check python3 mandoc xz-utils logrotate systemd clang libclang-rt-dev valgrind"
+TEST_DEPS="check python3 python3-prometheus-client mandoc xz-utils logrotate systemd clang libclang-rt-dev valgrind"
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -100,9 +100,9 @@ run)
 	deps $BUILD_DEPS $RUN_DEPS
 	build default
 	say "starting preforkd in the foreground (Ctrl-C stops it)"
-	echo "configuration: etc/preforkd.conf, every option at its default"
+	echo "configuration: etc/preforkd.conf (with this build's paths), every option at its default"
 	echo "try, from another terminal:  nc 127.0.0.1 9090"
-	exec build/default/src/preforkd -f -c etc/preforkd.conf
+	exec build/default/src/preforkd -f -c build/default/etc/preforkd.conf
 	;;
 test)
 	deps $BUILD_DEPS $TEST_DEPS

@@ -51,6 +51,8 @@
 
 #define CONF_MAX_SIZE	(1024 * 1024)
 #define CONF_MAX_LISTEN	256
+#define CONF_MIN_NOFILE	16	/* worker_rlimit_nofile, plus listeners */
+#define CONF_SUN_PATH	108	/* sizeof(sun_path) */
 
 /* Integer options and their ranges. */
 static const struct conf_range {
@@ -120,7 +122,7 @@ static const struct conf_string {
 	{ "log_level",		NAME_MAXLEN,	conf_str_enum },
 	{ "syslog_facility",	NAME_MAXLEN,	conf_str_enum },
 	{ "max_worker_rss",	NAME_MAXLEN,	conf_str_size },
-	{ "control_socket",	108,		conf_str_path },
+	{ "control_socket",	CONF_SUN_PATH,	conf_str_path },
 };
 
 /* The lines where options were set, for messages after the parse. */
@@ -145,7 +147,12 @@ static struct {
 
 static char	*conf_read(const char *path, struct errlist *errs);
 static void	 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap);
+static void	 conf_vreport(int warning, int line, const char *opt,
+		    const char *fmt, va_list ap)
+		    __attribute__((format(printf, 4, 0)));
 static void	 conf_error(int line, const char *opt, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	 conf_warn(int line, const char *opt, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 static struct conf_line	*conf_line(const char *name);
 static int	 conf_validate(cfg_t *cfg, cfg_opt_t *opt);
@@ -157,9 +164,10 @@ static int	 conf_check_user(struct conf *conf);
 static void	 conf_check(cfg_t *cfg, struct conf *conf);
 static void	 conf_check_pool(const struct conf *conf);
 static void	 conf_check_args(cfg_t *cfg, struct conf *conf);
-static long	 conf_msg_line(const char *msg);
+static void	 conf_check_exposure(const struct conf *conf);
+static void	 conf_env(cfg_t *cfg, struct conf *conf);
+static int	 conf_env_name(const char *s, size_t len);
 static void	 conf_scan_assignments(const char *s, struct conf_line *cl);
-static void	 conf_sort_errors(struct errlist *errs, size_t from);
 
 /* libconfuse messages rewritten into our "option: what is wrong" form. */
 static const struct {
@@ -182,23 +190,37 @@ static const struct {
 	    "brace?)", 0 },
 };
 
+/* A problem at line (0: none) with opt (NULL: none): refused or said. */
+static void
+conf_vreport(int warning, int line, const char *opt, const char *fmt,
+    va_list ap)
+{
+	char	msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	errlist_add_at(cp.errs, cp.file, line, opt, warning, "%s", msg);
+}
+
 static void
 conf_error(int line, const char *opt, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 msg[1024];
+	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_vreport(0, line, opt, fmt, ap);
 	va_end(ap);
-	if (line > 0 && opt != NULL)
-		errlist_add(cp.errs, "%s:%d: %s: %s", cp.file, line, opt, msg);
-	else if (line > 0)
-		errlist_add(cp.errs, "%s:%d: %s", cp.file, line, msg);
-	else if (opt != NULL)
-		errlist_add(cp.errs, "%s: %s: %s", cp.file, opt, msg);
-	else
-		errlist_add(cp.errs, "%s: %s", cp.file, msg);
+}
+
+/* A setting that is allowed but does nothing, or is risky: said, not
+   refused. */
+static void
+conf_warn(int line, const char *opt, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	conf_vreport(1, line, opt, fmt, ap);
+	va_end(ap);
 }
 
 /* Format the message first, then prefix it (no truncated format). */
@@ -598,6 +620,7 @@ conf_check_listen(cfg_t *cfg, struct conf *conf)
 				    a[k].text);
 				continue;
 			}
+			a[k].line = line;
 			conf->listen[conf->nlisten++] = a[k];
 		}
 	}
@@ -652,7 +675,7 @@ conf_check_pool(const struct conf *conf)
 	if (conf->max_workers == 0) {
 		for (i = 0; i < sizeof(dynamic) / sizeof(dynamic[0]); i++)
 			if ((line = conf_line(dynamic[i])->line) > 0)
-				conf_error(line, dynamic[i], "has no effect "
+				conf_warn(line, dynamic[i], "has no effect "
 				    "without max_workers (a dynamic pool)");
 	} else {
 		if (conf->max_workers < conf->workers)
@@ -706,57 +729,147 @@ static void
 conf_check(cfg_t *cfg, struct conf *conf)
 {
 	if (conf->max_requests_jitter > 0 && conf->max_requests == 0)
-		conf_error(conf_line("max_requests_jitter")->line,
+		conf_warn(conf_line("max_requests_jitter")->line,
 		    "max_requests_jitter", "has no effect without "
 		    "max_requests");
 	conf_check_pool(conf);
 	if (conf->max_worker_age_jitter_ms > 0 && conf->max_worker_age_ms == 0)
-		conf_error(conf_line("max_worker_age_jitter")->line,
+		conf_warn(conf_line("max_worker_age_jitter")->line,
 		    "max_worker_age_jitter", "has no effect without "
 		    "max_worker_age");
 	if (conf->log_target != LOG_TO_FILE && conf_line("log_file")->line)
-		conf_error(conf_line("log_file")->line, "log_file", "has no "
+		conf_warn(conf_line("log_file")->line, "log_file", "has no "
 		    "effect without log_target = file");
 	if (conf->log_target == LOG_TO_FILE && *conf->log_file == '\0')
 		conf_error(conf_line("log_file")->line, "log_file", "is "
 		    "needed with log_target = file");
 	if (conf->log_target != LOG_TO_SYSLOG && conf->log_target !=
 	    LOG_TO_AUTO && conf_line("syslog_facility")->line)
-		conf_error(conf_line("syslog_facility")->line,
+		conf_warn(conf_line("syslog_facility")->line,
 		    "syslog_facility", "has no effect without log_target = "
 		    "syslog");
+	if (conf->graceful_timeout_ms == 0)
+		conf_error(conf_line("graceful_timeout")->line,
+		    "graceful_timeout", "must be more than 0: it bounds how "
+		    "long old workers drain and new ones have to start (for "
+		    "no practical limit, use a long time such as 1d)");
 	conf_check_args(cfg, conf);
 	if (conf_check_listen(cfg, conf) == -1)
 		return;
-	if (!cp.bad_identity)
-		conf_check_user(conf);
+	if (conf->rlimit_nofile > 0 && conf->rlimit_nofile <
+	    CONF_MIN_NOFILE + conf->nlisten)
+		conf_error(conf_line("worker_rlimit_nofile")->line,
+		    "worker_rlimit_nofile", "%u leaves a worker too few "
+		    "descriptors to serve (at least %zu: %d, plus one per "
+		    "listen address)", conf->rlimit_nofile,
+		    CONF_MIN_NOFILE + conf->nlisten, CONF_MIN_NOFILE);
+	if (!cp.bad_identity && conf_check_user(conf) == 0)
+		conf_check_exposure(conf);
 }
 
-/* The line number of a "FILE:LINE: ..." message, 0 if it has none. */
-static long
-conf_msg_line(const char *msg)
-{
-	size_t	len = strlen(cp.file);
-
-	if (strncmp(msg, cp.file, len) != 0 || msg[len] != ':')
-		return 0;
-	return strtol(msg + len + 1, NULL, 10);
-}
-
-/* Sort messages [from, n) by line, stably, so they read top to bottom. */
+/*
+ * Warnings about what the worker user could reach: a chroot it can
+ * write, the root group.
+ */
 static void
-conf_sort_errors(struct errlist *errs, size_t from)
+conf_check_exposure(const struct conf *conf)
 {
-	size_t	 i, j;
-	char	*m;
+	struct stat	st;
+	int		i, ingroup = 0;
 
-	for (i = from + 1; i < errs->n; i++) {
-		m = errs->msg[i];
-		for (j = i; j > from &&
-		    conf_msg_line(errs->msg[j - 1]) > conf_msg_line(m); j--)
-			errs->msg[j] = errs->msg[j - 1];
-		errs->msg[j] = m;
+	if (conf->uid == 0)
+		return;
+	if (*conf->chroot != '\0' && stat(conf->chroot, &st) == 0) {
+		for (i = 0; i < conf->ngroups; i++)
+			if (conf->groups[i] == st.st_gid)
+				ingroup = 1;
+		if (st.st_uid == conf->uid || (st.st_mode & S_IWOTH) ||
+		    ((st.st_mode & S_IWGRP) && (st.st_gid == conf->gid ||
+		    ingroup)))
+			conf_warn(conf_line("chroot")->line, "chroot", "%s is "
+			    "writable by the worker user: a compromised worker "
+			    "can change what every worker finds there",
+			    conf->chroot);
 	}
+	if (conf->gid == 0)
+		conf_warn(conf_line("group")->line ? conf_line("group")->line :
+		    conf_line("user")->line, "group", "workers get gid 0 (the "
+		    "root group): they can read what root shares with it, the "
+		    "log file among them");
+}
+
+/*
+ * worker_env: the environment workers get, nothing else of the
+ * master's.  "NAME" passes the master's value (if it has one),
+ * "NAME=VALUE" sets it.
+ */
+static void
+conf_env(cfg_t *cfg, struct conf *conf)
+{
+	struct conf_line	*cl = conf_line("worker_env");
+	size_t			 i, n = cfg_size(cfg, "worker_env"), k = 0;
+	const char		*v, *eq, *val;
+	int			 line;
+
+	if ((conf->worker_env = calloc(n + 1, sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		v = cfg_getnstr(cfg, "worker_env", i);
+		line = i < cl->nitems ? cl->items[i] : 0;
+		eq = strchr(v, '=');
+		if (!conf_env_name(v, eq != NULL ? (size_t)(eq - v) :
+		    strlen(v))) {
+			conf_error(line, "worker_env", "'%s' is not NAME or "
+			    "NAME=VALUE (a name is letters, digits and _)", v);
+			continue;
+		}
+		if (eq != NULL)
+			conf->worker_env[k] = strdup(v);
+		else if ((val = getenv(v)) != NULL &&
+		    asprintf(&conf->worker_env[k], "%s=%s", v, val) == -1)
+			conf->worker_env[k] = NULL;
+		if (conf->worker_env[k] != NULL)
+			k++;
+	}
+}
+
+/* A valid environment variable name of len bytes. */
+static int
+conf_env_name(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || isdigit((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/*
+ * Set the pidfile; an unset control socket follows it: DIR/NAME.pid
+ * gives DIR/NAME.ctl (PIDFILE.ctl for another name), so that two
+ * instances with two pidfiles never share a control socket.
+ */
+void
+conf_set_pidfile(struct conf *conf, const char *pidfile)
+{
+	size_t	len;
+
+	if (pidfile != conf->pidfile)
+		strlcpy(conf->pidfile, pidfile, sizeof(conf->pidfile));
+	if (!conf->control_socket_auto)
+		return;
+	conf->control_socket[0] = '\0';
+	if ((len = strlen(conf->pidfile)) == 0)
+		return;
+	if (len > 4 && strcmp(conf->pidfile + len - 4, ".pid") == 0)
+		len -= 4;
+	if ((size_t)snprintf(conf->control_socket,
+	    sizeof(conf->control_socket), "%.*s.ctl", (int)len,
+	    conf->pidfile) >= CONF_SUN_PATH)
+		conf->control_socket[0] = '\0';	/* too long for a socket */
 }
 
 /* Read a whole configuration file into a NUL-terminated buffer. */
@@ -769,7 +882,9 @@ conf_read(const char *path, struct errlist *errs)
 	size_t		 off = 0;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang the master (it is refused) */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
 		errlist_add(errs, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -780,6 +895,16 @@ conf_read(const char *path, struct errlist *errs)
 		close(fd);
 		return NULL;
 	}
+	/* Root reads it to decide whom workers run as: whoever can write
+	   it owns the machine. */
+	if (geteuid() == 0 && st.st_uid != 0)
+		errlist_add_at(errs, path, 0, NULL, 1, "owned by uid %u, not "
+		    "by root: that user controls what root runs",
+		    (unsigned)st.st_uid);
+	else if (geteuid() == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		errlist_add_at(errs, path, 0, NULL, 1, "writable by %s: they "
+		    "control what root runs", st.st_mode & S_IWOTH ?
+		    "everyone" : "its group");
 	if ((buf = malloc(st.st_size + 1)) == NULL) {
 		close(fd);
 		return NULL;
@@ -858,6 +983,7 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 		    conf_cb_duration),
 		CFG_INT_CB("request_timeout", 0, CFGF_NONE, conf_cb_duration),
 		CFG_INT_CB("defer_accept", 0, CFGF_NONE, conf_cb_duration),
+		CFG_STR_LIST("worker_env", "{\"TZ\"}", CFGF_NONE),
 		CFG_END()
 	};
 	struct conf_line lines[sizeof(opts) / sizeof(opts[0])];
@@ -891,7 +1017,7 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 	/* Value errors are collected and the parse goes on; a syntax error
 	   stops it, and then the values are not worth checking further. */
 	if ((rc = cfg_parse_buf(cfg, buf)) != CFG_SUCCESS) {
-		if (errs->n == nerr)
+		if (errlist_errors(errs, nerr) == 0)
 			conf_error(0, NULL, "cannot parse");
 		goto done;
 	}
@@ -942,16 +1068,18 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 	strlcpy(conf->control_socket, cfg_getstr(cfg, "control_socket"),
 	    sizeof(conf->control_socket));
 	conf->control_socket_auto = conf_line("control_socket")->line == 0;
+	conf_set_pidfile(conf, conf->pidfile);
+	conf_env(cfg, conf);
 	if (!lenient)
 		conf_check(cfg, conf);
-	if (errs->n != nerr && !lenient) {
+	if (errlist_errors(errs, nerr) > 0 && !lenient) {
 		conf_free(conf);
 		conf = NULL;
 	}
  done:
 	if (cfg != NULL)
 		cfg_free(cfg);
-	conf_sort_errors(errs, nerr);
+	errlist_sort(errs, nerr);
 	for (i = 0; i < cp.nlines; i++)
 		free(lines[i].items);
 	memset(&cp, 0, sizeof(cp));
@@ -959,17 +1087,34 @@ conf_parse(const char *name, const char *text, struct errlist *errs,
 	return conf;
 }
 
-/* Load and check a configuration file; NULL with every problem in errs. */
+/*
+ * Load and check a configuration file, and what it names on this host
+ * (its listen addresses must be this host's); NULL with every problem in
+ * errs.
+ */
 struct conf *
 conf_load(const char *path, struct errlist *errs)
 {
 	struct conf	*conf;
-	char		*text;
+	char		*text, err[256];
+	size_t		 i;
+	int		 bad = 0;
 
 	if ((text = conf_read(path, errs)) == NULL)
 		return NULL;
 	conf = conf_parse_buf(path, text, errs);
 	free(text);
+	for (i = 0; conf != NULL && i < conf->nlisten; i++)
+		if (listen_check_local(&conf->listen[i], err,
+		    sizeof(err)) == -1) {
+			errlist_add_at(errs, path, conf->listen[i].line,
+			    "listen", 0, "%s", err);
+			bad = 1;
+		}
+	if (bad) {
+		conf_free(conf);
+		conf = NULL;
+	}
 	return conf;
 }
 
@@ -980,7 +1125,7 @@ conf_load(const char *path, struct errlist *errs)
 struct conf *
 conf_load_lenient(const char *path)
 {
-	struct errlist	 errs = { NULL, 0 };
+	struct errlist	 errs = { 0 };
 	struct conf	*conf = NULL;
 	char		*text, *p;
 	long		 line, l;
@@ -995,10 +1140,7 @@ conf_load_lenient(const char *path)
 		if ((conf = conf_parse(path, text, &errs, 1)) != NULL ||
 		    errs.n == 0)
 			break;
-		cp.file = path;
-		line = conf_msg_line(errs.msg[errs.n - 1]);
-		cp.file = NULL;
-		if (line <= 0)
+		if ((line = errs.rec[errs.n - 1].line) <= 0)
 			break;
 		for (p = text, l = 1; *p != '\0' && l < line; p++)
 			if (*p == '\n')
@@ -1031,6 +1173,9 @@ conf_free(struct conf *conf)
 	for (i = 0; conf->service_args != NULL && conf->service_args[i]; i++)
 		free(conf->service_args[i]);
 	free(conf->service_args);
+	for (i = 0; conf->worker_env != NULL && conf->worker_env[i]; i++)
+		free(conf->worker_env[i]);
+	free(conf->worker_env);
 	free(conf->listen);
 	free(conf->groups);
 	free(conf);

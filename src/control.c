@@ -29,9 +29,10 @@
  * The status report reads only the scoreboard and the master's own
  * counters: no system call per worker.
  *
- * Runs in the master (the server side) and in `preforkd -s`/`status`
- * (control_command()).  Clients are local and privileged, but still held
- * to a line length, a count and an idle time.
+ * Runs in the master; the client side is client.c.  Clients are local
+ * and privileged, but still held to a line length, a count and an idle
+ * time (a silent one is hung up on after CONTROL_IDLE_MS, and gives its
+ * place to a new one).
  */
 
 #include <sys/socket.h>
@@ -50,6 +51,8 @@
 
 #define CONTROL_IDLE_MS		5000
 
+static uint64_t	control_seq;	/* clients accepted: the oldest goes first */
+
 static const char *const xr_names[XR_COUNT] = {
 	[XR_REQUESTS] = "requests", [XR_AGE] = "age", [XR_RSS] = "rss",
 	[XR_HANDLER] = "handler", [XR_RELOAD] = "reload", [XR_IDLE] = "idle",
@@ -61,6 +64,7 @@ static const char *const xr_names[XR_COUNT] = {
 static void	control_reply(struct control_client *c, const char *text,
 		    size_t len);
 static void	control_request(struct master *m, struct control_client *c);
+static size_t	control_slot(struct master *m);
 
 /* Open the control socket, if any.  Returns -1 (logged) on failure. */
 int
@@ -150,7 +154,7 @@ void
 control_reload_done(struct master *m, int ok, const struct errlist *errs)
 {
 	struct control_client	*c;
-	char			*text = NULL, line[64];
+	char			*text = NULL;
 	size_t			 i, j, len = 0;
 	FILE			*f;
 
@@ -159,14 +163,19 @@ control_reload_done(struct master *m, int ok, const struct errlist *errs)
 		if (c->fd == -1 || c->wait_reload == 0 ||
 		    c->wait_reload > m->reload.seq)
 			continue;
-		if (ok) {
-			snprintf(line, sizeof(line), "ok generation %u\n",
-			    m->pool.generation);
-			control_reply(c, line, strlen(line));
-			continue;
-		}
 		if ((f = open_memstream(&text, &len)) == NULL)
 			fatal("open_memstream");
+		if (ok) {
+			/* every line after the first is a warning */
+			fprintf(f, "ok generation %u\n", m->pool.generation);
+			for (j = 0; errs != NULL && j < errs->n; j++)
+				fprintf(f, "%s\n", errs->msg[j]);
+			fclose(f);
+			control_reply(c, text, len);
+			free(text);
+			text = NULL;
+			continue;
+		}
 		fprintf(f, "error\n");
 		for (j = 0; errs != NULL && j < errs->n; j++)
 			fprintf(f, "%s\n", errs->msg[j]);
@@ -225,11 +234,11 @@ control_dispatch(struct master *m, struct pollfd *pfd, nfds_t n)
 	if (pfd[0].revents & POLLIN)
 		while ((fd = accept4(m->control_fd, NULL, NULL,
 		    SOCK_CLOEXEC)) != -1) {
-			for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
-				if (m->clients[i].fd == -1)
-					break;
-			if (i == CONTROL_MAX_CLIENTS) {
-				close(fd);	/* busy: they retry */
+			if ((i = control_slot(m)) == CONTROL_MAX_CLIENTS) {
+				/* all waiting for a reload: answer busy */
+				(void)send(fd, "error\nbusy\n", 11,
+				    MSG_NOSIGNAL | MSG_DONTWAIT);
+				close(fd);
 				continue;
 			}
 			(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
@@ -240,6 +249,7 @@ control_dispatch(struct master *m, struct pollfd *pfd, nfds_t n)
 			m->clients[i].fd = fd;
 			m->clients[i].len = 0;
 			m->clients[i].since_ms = now;
+			m->clients[i].seq = ++control_seq;
 			m->clients[i].wait_reload = 0;
 		}
 	for (i = 0; i < CONTROL_MAX_CLIENTS && i + 1 < n; i++) {
@@ -262,9 +272,60 @@ control_dispatch(struct master *m, struct pollfd *pfd, nfds_t n)
 				control_reply(c, "error\ntoo long\n", 15);
 			continue;
 		}
-		if (now - c->since_ms > CONTROL_IDLE_MS)
-			control_drop(c);
 	}
+}
+
+/* Hang up on the clients silent for CONTROL_IDLE_MS. */
+void
+control_expire(struct master *m, int64_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (m->clients[i].fd != -1 && m->clients[i].wait_reload == 0 &&
+		    now - m->clients[i].since_ms >= CONTROL_IDLE_MS)
+			control_drop(&m->clients[i]);
+}
+
+/*
+ * A free client slot for a new connection: an empty one, else the one of
+ * the oldest client that has not asked anything yet (a silent client
+ * never keeps a working one out).  CONTROL_MAX_CLIENTS if all wait for
+ * a reload.
+ */
+static size_t
+control_slot(struct master *m)
+{
+	size_t	i, old = CONTROL_MAX_CLIENTS;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		if (m->clients[i].fd == -1)
+			return i;
+		if (m->clients[i].wait_reload == 0 &&
+		    (old == CONTROL_MAX_CLIENTS ||
+		    m->clients[i].seq < m->clients[old].seq))
+			old = i;
+	}
+	if (old != CONTROL_MAX_CLIENTS)
+		control_drop(&m->clients[old]);
+	return old;
+}
+
+/* How long the loop may sleep before a client must be hung up (-1). */
+int
+control_timeout(struct master *m, int64_t now)
+{
+	int64_t	t = -1, d;
+	size_t	i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		if (m->clients[i].fd == -1 || m->clients[i].wait_reload != 0)
+			continue;
+		d = m->clients[i].since_ms + CONTROL_IDLE_MS - now;
+		if (t == -1 || d < t)
+			t = d > 0 ? d : 0;
+	}
+	return (int)t;
 }
 
 /* --- the status report -------------------------------------------------- */
@@ -337,6 +398,41 @@ out_u(struct obuf *f, uint64_t n, int width)
 	out_n(f, buf + i, sizeof(buf) - i);
 }
 
+/*
+ * Text a worker wrote, for a terminal: printable ASCII as it is, any
+ * other byte (escape sequences, newlines) as \xNN.
+ */
+static void
+out_esc(struct obuf *f, const char *s)
+{
+	static const char	hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	char			 e[4] = { '\\', 'x', 0, 0 };
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			out_c(f, *p);
+			continue;
+		}
+		e[2] = hex[*p >> 4];
+		e[3] = hex[*p & 15];
+		out_n(f, e, 4);
+	}
+}
+
+/* The accept queues of the listeners, read once per report. */
+struct status_queue {
+	unsigned int	queued, backlog;
+	int		ok;
+};
+
+/* What the report sums up before it is written in one format. */
+struct status_sum {
+	unsigned int		 states[SB_NSTATES];
+	uint64_t		 served, waited, rss_kb;
+	struct status_queue	*queues;	/* one per listener */
+};
+
 /* A signed duration that a clock step could make negative: clamp to 0. */
 static uint64_t
 out_ms(int64_t ms)
@@ -345,12 +441,13 @@ out_ms(int64_t ms)
 }
 
 static void
-status_text(struct master *m, struct obuf *f, const unsigned int *states,
-    uint64_t served, int64_t now)
+status_text(struct master *m, struct obuf *f, const struct status_sum *sum,
+    int64_t now)
 {
-	struct sb_slot	sb;
-	unsigned int	i, x;
-	size_t		k;
+	const unsigned int	*states = sum->states;
+	struct sb_slot		 sb;
+	unsigned int		 i, x;
+	size_t			 k;
 
 	out_f(f, "preforkd %s: pid %ld, up %lld s, service %s, "
 	    "generation %u\n", PACKAGE_VERSION, (long)getpid(),
@@ -360,9 +457,14 @@ status_text(struct master *m, struct obuf *f, const unsigned int *states,
 	    "%u starting, %u retiring\n", pool_count(&m->pool), m->pool.target,
 	    states[SB_IDLE], states[SB_READING], states[SB_BUSY],
 	    states[SB_STARTING], states[SB_RETIRING]);
-	out_f(f, "connections: %llu served; reloads: %u ok, %u failed; "
-	    "crash back-off: %lld ms\n", (unsigned long long)served,
+	out_f(f, "connections: %llu served, %llu waited for a free worker; "
+	    "reloads: %u ok, %u failed; crash back-off: %lld ms\n",
+	    (unsigned long long)sum->served, (unsigned long long)sum->waited,
 	    m->reload.ok, m->reload.failed, (long long)m->pool.backoff_ms);
+	if (m->conf->max_workers > 0)
+		out_f(f, "max_workers (%u) reached: %llu times\n",
+		    m->conf->max_workers,
+		    (unsigned long long)m->pool.max_reached);
 	out_f(f, "exits:");
 	for (x = 0; x < XR_COUNT; x++)
 		out_f(f, " %s %llu%s", xr_names[x],
@@ -370,13 +472,17 @@ status_text(struct master *m, struct obuf *f, const unsigned int *states,
 		    "\n");
 	out_f(f, "listening:");
 	for (k = 0; k < m->nlisteners; k++)
-		out_f(f, " %s", m->listeners[k].bound);
+		if (sum->queues[k].ok)
+			out_f(f, " %s (queue %u of %u)", m->listeners[k].bound,
+			    sum->queues[k].queued, sum->queues[k].backlog);
+		else
+			out_f(f, " %s", m->listeners[k].bound);
 	out_f(f, "\n\n%5s %8s %4s %-9s %10s %8s %9s  %s\n", "SLOT", "PID",
 	    "GEN", "STATE", "SERVED", "AGE(s)", "RSS(KiB)", "CLIENT");
 	for (i = 0; i < m->pool.nslots; i++) {
 		if (m->pool.slots[i].pid <= 0)
 			continue;
-		sb = sb_read(&m->sb.slots[i]);
+		sb = sb_read(sb_at(&m->sb, i));
 		out_u(f, i, 5);
 		out_u(f, m->pool.slots[i].pid, 9);
 		out_u(f, m->pool.slots[i].generation, 5);
@@ -387,7 +493,7 @@ status_text(struct master *m, struct obuf *f, const unsigned int *states,
 		out_u(f, out_ms(now - m->pool.slots[i].started_ms) / 1000, 9);
 		out_u(f, sb.rss_kb, 10);
 		out_s(f, "  ");
-		out_s(f, *sb.client ? sb.client : "-");
+		out_esc(f, *sb.client ? sb.client : "-");
 		out_s(f, "\n");
 	}
 }
@@ -420,12 +526,13 @@ status_json_str(struct obuf *f, const char *s)
 }
 
 static void
-status_json(struct master *m, struct obuf *f, const unsigned int *states,
-    uint64_t served, int64_t now)
+status_json(struct master *m, struct obuf *f, const struct status_sum *sum,
+    int64_t now)
 {
-	struct sb_slot	sb;
-	unsigned int	i, x, first = 1;
-	size_t		k;
+	const unsigned int	*states = sum->states;
+	struct sb_slot		 sb;
+	unsigned int		 i, x, first = 1;
+	size_t			 k;
 
 	out_f(f, "{\"version\":\"%s\",\"pid\":%ld,\"uptime_seconds\":%lld,"
 	    "\"service\":", PACKAGE_VERSION, (long)getpid(),
@@ -436,10 +543,12 @@ status_json(struct master *m, struct obuf *f, const unsigned int *states,
 	    pool_count(&m->pool));
 	for (x = SB_STARTING; x < SB_NSTATES; x++)
 		out_f(f, ",\"%s\":%u", sb_state_name(x), states[x]);
-	out_f(f, "},\"connections_total\":%llu,\"reloads\":{\"ok\":%u,"
+	out_f(f, "},\"connections_total\":%llu,\"connections_waited\":%llu,"
+	    "\"max_workers_reached\":%llu,\"reloads\":{\"ok\":%u,"
 	    "\"failed\":%u},\"crash_backoff_seconds\":%.3f,\"exits\":{",
-	    (unsigned long long)served, m->reload.ok, m->reload.failed,
-	    m->pool.backoff_ms / 1000.0);
+	    (unsigned long long)sum->served, (unsigned long long)sum->waited,
+	    (unsigned long long)m->pool.max_reached, m->reload.ok,
+	    m->reload.failed, m->pool.backoff_ms / 1000.0);
 	for (x = 0; x < XR_COUNT; x++)
 		out_f(f, "%s\"%s\":%llu", x ? "," : "", xr_names[x],
 		    (unsigned long long)m->exits[x]);
@@ -448,11 +557,22 @@ status_json(struct master *m, struct obuf *f, const unsigned int *states,
 		out_f(f, "%s", k ? "," : "");
 		status_json_str(f, m->listeners[k].bound);
 	}
+	out_f(f, "],\"listen_queues\":[");
+	for (k = 0, first = 1; k < m->nlisteners; k++) {
+		if (!sum->queues[k].ok)
+			continue;
+		out_s(f, first ? "{\"listener\":" : ",{\"listener\":");
+		status_json_str(f, m->listeners[k].bound);
+		out_f(f, ",\"queued\":%u,\"backlog\":%u}",
+		    sum->queues[k].queued, sum->queues[k].backlog);
+		first = 0;
+	}
+	first = 1;
 	out_f(f, "],\"slots\":[");
 	for (i = 0; i < m->pool.nslots; i++) {
 		if (m->pool.slots[i].pid <= 0)
 			continue;
-		sb = sb_read(&m->sb.slots[i]);
+		sb = sb_read(sb_at(&m->sb, i));
 		out_s(f, first ? "{\"slot\":" : ",{\"slot\":");
 		out_u(f, i, 0);
 		out_s(f, ",\"pid\":");
@@ -469,6 +589,8 @@ status_json(struct master *m, struct obuf *f, const unsigned int *states,
 		out_u(f, out_ms(now - sb.changed_ms), 0);
 		out_s(f, ",\"rss_kb\":");
 		out_u(f, sb.rss_kb, 0);
+		out_s(f, ",\"waited\":");
+		out_u(f, sb.waited, 0);
 		out_s(f, ",\"client\":");
 		status_json_str(f, sb.client);
 		out_c(f, '}');
@@ -477,43 +599,100 @@ status_json(struct master *m, struct obuf *f, const unsigned int *states,
 	out_f(f, "]}\n");
 }
 
+/* An OpenMetrics label value: backslash, quote and newline escaped. */
 static void
-status_prometheus(struct master *m, struct obuf *f, const unsigned int *states,
-    uint64_t served, int64_t now)
+status_label(struct obuf *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			out_c(f, '\\');
+		if (*s == '\n')
+			out_s(f, "\\n");
+		else
+			out_c(f, *s);
+	}
+}
+
+/*
+ * OpenMetrics text (what Prometheus scrapes): a family per metric, its
+ * TYPE and HELP, counters sampled as NAME_total, "# EOF" at the end.
+ */
+static void
+status_prometheus(struct master *m, struct obuf *f,
+    const struct status_sum *sum, int64_t now)
 {
 	unsigned int	x;
+	size_t		k;
 
-	out_f(f, "# HELP preforkd_workers Workers by state.\n"
-	    "# TYPE preforkd_workers gauge\n");
+	out_f(f, "# TYPE preforkd_workers gauge\n"
+	    "# HELP preforkd_workers Workers by state.\n");
 	for (x = SB_STARTING; x < SB_NSTATES; x++)
 		out_f(f, "preforkd_workers{state=\"%s\"} %u\n",
-		    sb_state_name(x), states[x]);
-	out_f(f, "# HELP preforkd_workers_target Workers the pool keeps.\n"
-	    "# TYPE preforkd_workers_target gauge\n"
+		    sb_state_name(x), sum->states[x]);
+	out_f(f, "# TYPE preforkd_workers_target gauge\n"
+	    "# HELP preforkd_workers_target Workers the pool keeps.\n"
 	    "preforkd_workers_target %u\n", m->pool.target);
-	out_f(f, "# HELP preforkd_connections_total Connections served.\n"
-	    "# TYPE preforkd_connections_total counter\n"
-	    "preforkd_connections_total %llu\n", (unsigned long long)served);
-	out_f(f, "# HELP preforkd_worker_exits_total Worker exits by "
-	    "cause.\n# TYPE preforkd_worker_exits_total counter\n");
+	out_f(f, "# TYPE preforkd_connections counter\n"
+	    "# HELP preforkd_connections Connections served.\n"
+	    "preforkd_connections_total %llu\n",
+	    (unsigned long long)sum->served);
+	out_f(f, "# TYPE preforkd_connections_waited counter\n"
+	    "# HELP preforkd_connections_waited Connections that waited in "
+	    "the accept queue for a free worker.\n"
+	    "preforkd_connections_waited_total %llu\n",
+	    (unsigned long long)sum->waited);
+	out_f(f, "# TYPE preforkd_max_workers_reached counter\n"
+	    "# HELP preforkd_max_workers_reached Times a dynamic pool wanted "
+	    "to grow past max_workers.\n"
+	    "preforkd_max_workers_reached_total %llu\n",
+	    (unsigned long long)m->pool.max_reached);
+	out_f(f, "# TYPE preforkd_listen_queue gauge\n"
+	    "# HELP preforkd_listen_queue Connections waiting in a "
+	    "listener's accept queue.\n");
+	for (k = 0; k < m->nlisteners; k++) {
+		if (!sum->queues[k].ok)
+			continue;
+		out_s(f, "preforkd_listen_queue{listener=\"");
+		status_label(f, m->listeners[k].bound);
+		out_f(f, "\"} %u\n", sum->queues[k].queued);
+	}
+	out_f(f, "# TYPE preforkd_listen_backlog gauge\n"
+	    "# HELP preforkd_listen_backlog The accept queue's size.\n");
+	for (k = 0; k < m->nlisteners; k++) {
+		if (!sum->queues[k].ok)
+			continue;
+		out_s(f, "preforkd_listen_backlog{listener=\"");
+		status_label(f, m->listeners[k].bound);
+		out_f(f, "\"} %u\n", sum->queues[k].backlog);
+	}
+	out_f(f, "# TYPE preforkd_workers_rss_bytes gauge\n"
+	    "# UNIT preforkd_workers_rss_bytes bytes\n"
+	    "# HELP preforkd_workers_rss_bytes Peak resident memory of the "
+	    "live workers, summed.\n"
+	    "preforkd_workers_rss_bytes %llu\n",
+	    (unsigned long long)sum->rss_kb * 1024);
+	out_f(f, "# TYPE preforkd_worker_exits counter\n"
+	    "# HELP preforkd_worker_exits Worker exits by cause.\n");
 	for (x = 0; x < XR_COUNT; x++)
 		out_f(f, "preforkd_worker_exits_total{reason=\"%s\"} %llu\n",
 		    xr_names[x], (unsigned long long)m->exits[x]);
-	out_f(f, "# HELP preforkd_reloads_total Reloads by result.\n"
-	    "# TYPE preforkd_reloads_total counter\n"
+	out_f(f, "# TYPE preforkd_reloads counter\n"
+	    "# HELP preforkd_reloads Reloads by result.\n"
 	    "preforkd_reloads_total{result=\"ok\"} %u\n"
 	    "preforkd_reloads_total{result=\"failed\"} %u\n",
 	    m->reload.ok, m->reload.failed);
-	out_f(f, "# HELP preforkd_crash_backoff_seconds Current delay "
-	    "between spawns after repeated crashes.\n"
-	    "# TYPE preforkd_crash_backoff_seconds gauge\n"
+	out_f(f, "# TYPE preforkd_crash_backoff_seconds gauge\n"
+	    "# UNIT preforkd_crash_backoff_seconds seconds\n"
+	    "# HELP preforkd_crash_backoff_seconds Current delay between "
+	    "spawns after repeated crashes.\n"
 	    "preforkd_crash_backoff_seconds %.3f\n",
 	    m->pool.backoff_ms / 1000.0);
-	out_f(f, "# HELP preforkd_generation Configuration generation.\n"
-	    "# TYPE preforkd_generation gauge\n"
+	out_f(f, "# TYPE preforkd_generation gauge\n"
+	    "# HELP preforkd_generation Configuration generation.\n"
 	    "preforkd_generation %u\n", m->pool.generation);
-	out_f(f, "# HELP preforkd_uptime_seconds Time since the start.\n"
-	    "# TYPE preforkd_uptime_seconds gauge\n"
+	out_f(f, "# TYPE preforkd_uptime_seconds gauge\n"
+	    "# UNIT preforkd_uptime_seconds seconds\n"
+	    "# HELP preforkd_uptime_seconds Time since the start.\n"
 	    "preforkd_uptime_seconds %.3f\n# EOF\n",
 	    (now - m->started_ms) / 1000.0);
 }
@@ -525,70 +704,45 @@ status_prometheus(struct master *m, struct obuf *f, const unsigned int *states,
 size_t
 status_render(struct master *m, const char *format, char **out)
 {
-	unsigned int	 states[SB_NSTATES] = { 0 }, i;
-	uint64_t	 served = m->served_dead;
+	struct status_sum sum;
 	struct sb_slot	 sb;
+	unsigned int	 i;
+	size_t		 k;
 	int64_t		 now = now_ms();
+	char		 err[128];
 	struct obuf	 ob = { NULL, 0, 0 }, *f = &ob;
 
 	*out = NULL;
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
 	    strcmp(format, "prometheus") != 0)
 		return 0;
+	memset(&sum, 0, sizeof(sum));
+	sum.served = m->served_dead;
+	sum.waited = m->waited_dead;
 	for (i = 0; i < m->pool.nslots; i++) {
 		if (m->pool.slots[i].pid <= 0)
 			continue;
-		sb = sb_read(&m->sb.slots[i]);
-		states[m->pool.slots[i].retiring ? SB_RETIRING : sb.state]++;
-		served += sb.served;
+		sb = sb_read(sb_at(&m->sb, i));
+		sum.states[m->pool.slots[i].retiring ? SB_RETIRING :
+		    sb.state]++;
+		sum.served += sb.served;
+		sum.waited += sb.waited;
+		sum.rss_kb += sb.rss_kb;
 	}
+	if (m->nlisteners > 0 && (sum.queues = calloc(m->nlisteners,
+	    sizeof(*sum.queues))) == NULL)
+		fatal("status");
+	for (k = 0; k < m->nlisteners; k++)
+		sum.queues[k].ok = sockq_listen(m->listeners[k].fd,
+		    &sum.queues[k].queued, &sum.queues[k].backlog, err,
+		    sizeof(err)) == 0;
 	if (strcmp(format, "json") == 0)
-		status_json(m, f, states, served, now);
+		status_json(m, f, &sum, now);
 	else if (strcmp(format, "prometheus") == 0)
-		status_prometheus(m, f, states, served, now);
+		status_prometheus(m, f, &sum, now);
 	else
-		status_text(m, f, states, served, now);
+		status_text(m, f, &sum, now);
+	free(sum.queues);
 	*out = ob.p;
 	return ob.len;
-}
-
-/*
- * Client side (preforkd -s reload, preforkd status): send cmd, copy the
- * answer to fd out, or to err if it is an error.  Returns 0 for "ok" or
- * a status, 1 for "error", -1 if the socket cannot be reached (errno).
- */
-int
-control_command(const char *path, const char *cmd, int out, int err)
-{
-	struct sockaddr_un	sun;
-	char			buf[8192];
-	ssize_t			n;
-	int			fd, first = 1, rc = 0;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) == -1 ||
-	    send(fd, "\n", 1, MSG_NOSIGNAL) == -1) {
-		close(fd);
-		return -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (first && n >= 6 && strncmp(buf, "error\n", 6) == 0) {
-			rc = 1;
-			out = err;
-			(void)write(out, buf + 6, n - 6);
-		} else
-			(void)write(out, buf, n);
-		first = 0;
-	}
-	close(fd);
-	return first ? 1 : rc;
 }

@@ -40,7 +40,14 @@
 #include "preforkd.h"
 
 static int	listen_parse_port(const char *s, in_port_t *port);
-static int	listen_unix_stale(const char *path, char *err, size_t errlen);
+static int	listen_unix_dir(const struct laddr *a, int *dirfd, char *name,
+		    size_t len, char *err, size_t errlen);
+static socklen_t listen_unix_addr(struct sockaddr_un *sun, const char *name);
+static int	listen_unix_stale(int dirfd, const char *name,
+		    const char *text, char *err, size_t errlen);
+static int	listen_unix_bind(int fd, struct listener *l,
+		    const struct laddr *a, mode_t unix_mode, char *err,
+		    size_t errlen);
 
 static int
 listen_parse_port(const char *s, in_port_t *port)
@@ -195,47 +202,171 @@ listen_parse(const char *spec, struct laddr out[2], size_t *n, char *err,
 }
 
 /*
- * A unix socket path that exists: replace it if it is a socket nobody
- * listens on any more (a stale one); refuse anything else.
+ * A unix socket path: the directory (opened through fsafe: no symlink of
+ * another user followed) in *dirfd, the last component in name.
  */
 static int
-listen_unix_stale(const char *path, char *err, size_t errlen)
+listen_unix_dir(const struct laddr *a, int *dirfd, char *name, size_t len,
+    char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX];
+	const char	*base;
+
+	if (fsafe_split(a->text + 5, dir, sizeof(dir), &base, err, errlen) == -1)
+		return -1;
+	if (strlcpy(name, base, len) >= len) {
+		snprintf(err, errlen, "%s: name too long", a->text);
+		return -1;
+	}
+	if ((*dirfd = fsafe_opendir(dir, 0, err, errlen)) == -1)
+		return -1;
+	return 0;
+}
+
+/* A sockaddr_un for name, relative to the current directory. */
+static socklen_t
+listen_unix_addr(struct sockaddr_un *sun, const char *name)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strlcpy(sun->sun_path, name, sizeof(sun->sun_path));
+	return offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1;
+}
+
+/*
+ * In the directory dirfd (the current one): if name exists, replace it if
+ * it is a socket nobody listens on any more (a stale one); refuse
+ * anything else, symlinks included.
+ */
+static int
+listen_unix_stale(int dirfd, const char *name, const char *text, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un	sun;
 	struct stat		st;
+	socklen_t		len;
 	int			fd, rc, saved;
 
-	if (lstat(path, &st) == -1)
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen,
-		    "stat %s: %s", path, strerror(errno)), -1);
+		    "stat %s: %s", text + 5, strerror(errno)), -1);
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
+		snprintf(err, errlen, "%s exists and is not a socket", text + 5);
 		return -1;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	len = listen_unix_addr(&sun, name);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	rc = connect(fd, (struct sockaddr *)&sun, len);
 	saved = errno;
 	close(fd);
 	if (rc == 0) {
-		snprintf(err, errlen, "%s is in use by a running server", path);
+		snprintf(err, errlen, "%s is in use by a running server",
+		    text + 5);
 		return -1;
 	}
 	if (saved != ECONNREFUSED) {
-		snprintf(err, errlen, "connect %s: %s", path, strerror(saved));
+		snprintf(err, errlen, "connect %s: %s", text + 5,
+		    strerror(saved));
 		return -1;
 	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		snprintf(err, errlen, "unlink stale socket %s: %s", path,
+	if (fsafe_unlink(dirfd, name, st.st_dev, st.st_ino) == -1 &&
+	    errno != ENOENT) {
+		snprintf(err, errlen, "unlink stale socket %s: %s", text + 5,
 		    strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Bind fd to the unix address a with unix_mode, atomically (the umask),
+ * in its directory reached through fsafe and entered with fchdir(2) for
+ * the time of the bind: a symlink planted in the path, or a parent
+ * swapped meanwhile, cannot send it elsewhere.  Records the socket
+ * file's identity in l.
+ */
+static int
+listen_unix_bind(int fd, struct listener *l, const struct laddr *a,
+    mode_t unix_mode, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	struct stat		st;
+	char			name[sizeof(sun.sun_path)];
+	mode_t			old_umask;
+	socklen_t		len;
+	int			dirfd, cwd, rc = -1;
+
+	if (listen_unix_dir(a, &dirfd, name, sizeof(name), err, errlen) == -1)
+		return -1;
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fchdir(dirfd) == -1) {
+		snprintf(err, errlen, "%s: %s", a->text, strerror(errno));
+		goto out;
+	}
+	if (listen_unix_stale(dirfd, name, a->text, err, errlen) == 0) {
+		len = listen_unix_addr(&sun, name);
+		old_umask = umask(~unix_mode & 0777);
+		rc = bind(fd, (struct sockaddr *)&sun, len);
+		umask(old_umask);
+		if (rc == -1)
+			snprintf(err, errlen, "bind %s: %s", a->text,
+			    strerror(errno));
+		else if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			l->unix_dev = st.st_dev;
+			l->unix_ino = st.st_ino;
+			l->unix_mode = unix_mode;
+		}
+	}
+	if (fchdir(cwd) == -1)
+		rc = -1;
+ out:
+	if (cwd != -1)
+		close(cwd);
+	close(dirfd);
+	return rc;
+}
+
+/*
+ * Give the unix socket of l a new mode (a reload changed unix_mode): on
+ * the socket file this listener made, found without following a
+ * symlink and checked by identity; something else at its path (it was
+ * replaced) is left alone, with an error.
+ */
+int
+listen_set_mode_priv(struct listener *l, mode_t mode, char *err,
+    size_t errlen)
+{
+	struct stat	st;
+	char		name[PATH_MAX], proc[64];
+	int		dirfd, fd, rc = -1;
+
+	if (l->addr.family != AF_UNIX || l->unix_ino == 0 ||
+	    l->unix_mode == mode)
+		return 0;
+	if (listen_unix_dir(&l->addr, &dirfd, name, sizeof(name), err,
+	    errlen) == -1)
+		return -1;
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_dev != l->unix_dev || st.st_ino != l->unix_ino)
+		snprintf(err, errlen, "%s: the socket file was replaced or "
+		    "removed: its mode is not changed", l->addr.text);
+	else {
+		/* chmod(2) through the descriptor: the inode checked above */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if ((rc = chmod(proc, mode)) == -1)
+			snprintf(err, errlen, "chmod %s: %s", l->addr.text,
+			    strerror(errno));
+		else
+			l->unix_mode = mode;
+	}
+	if (fd != -1)
+		close(fd);
+	close(dirfd);
+	return rc;
 }
 
 /*
@@ -250,16 +381,11 @@ listen_open_priv(struct listener *l, const struct laddr *a, int backlog,
 {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen = sizeof(ss);
-	struct stat		st;
-	mode_t			old_umask;
 	int			fd, on = 1, rc;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	l->addr = *a;
-	if (a->family == AF_UNIX && listen_unix_stale(a->text + 5, err,
-	    errlen) == -1)
-		return -1;
 	if ((fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket %s: %s", a->text,
 		    strerror(errno));
@@ -275,20 +401,14 @@ listen_open_priv(struct listener *l, const struct laddr *a, int backlog,
 	if (a->family != AF_UNIX &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		goto fail;
-	if (a->family == AF_UNIX) {
-		old_umask = umask(~unix_mode & 0777);
-		rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
-		umask(old_umask);
-	} else
-		rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
-	if (rc == -1) {
+	if (a->family == AF_UNIX)
+		rc = listen_unix_bind(fd, l, a, unix_mode, err, errlen);
+	else if ((rc = bind(fd, (const struct sockaddr *)&a->ss, a->len)) ==
+	    -1)
 		snprintf(err, errlen, "bind %s: %s", a->text, strerror(errno));
+	if (rc == -1) {
 		close(fd);
 		return -1;
-	}
-	if (a->family == AF_UNIX && stat(a->text + 5, &st) == 0) {
-		l->unix_dev = st.st_dev;
-		l->unix_ino = st.st_ino;
 	}
 	if (listen(fd, backlog) == -1)
 		goto fail;
@@ -308,21 +428,64 @@ listen_open_priv(struct listener *l, const struct laddr *a, int backlog,
 }
 
 /*
+ * Whether a TCP address can be bound on this host (an address of one of
+ * its interfaces, or a wildcard): a trial bind to port 0, so that a
+ * configuration check finds an address that is not here.  Unix
+ * addresses always pass.
+ */
+int
+listen_check_local(const struct laddr *a, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss = a->ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	int			 fd, on = 1, rc;
+
+	if (a->family == AF_INET) {
+		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			return 0;
+		sin->sin_port = 0;
+	} else if (a->family == AF_INET6) {
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			return 0;
+		sin6->sin6_port = 0;
+	} else
+		return 0;
+	if ((fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "%s: %s", a->text, strerror(errno));
+		return -1;
+	}
+	if (a->family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	rc = bind(fd, (struct sockaddr *)&ss, a->len);
+	if (rc == -1 && errno == EADDRNOTAVAIL)
+		snprintf(err, errlen, "%s: not an address of this host",
+		    a->text);
+	else if (rc == -1)
+		snprintf(err, errlen, "%s: %s", a->text, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/*
  * Close a listener; with unlink_path, remove its unix socket file if the
- * path still names the socket we created.
+ * path still names the socket we created (reached without following a
+ * symlink: anything else there is left alone).
  */
 void
 listen_close(struct listener *l, int unlink_path)
 {
-	struct stat	st;
-	const char	*path = l->addr.text + 5;
+	char	name[PATH_MAX], err[256];
+	int	dirfd;
 
 	if (l->fd != -1)
 		close(l->fd);
 	l->fd = -1;
 	if (unlink_path && l->addr.family == AF_UNIX && l->unix_ino != 0 &&
-	    lstat(path, &st) == 0 && st.st_dev == l->unix_dev &&
-	    st.st_ino == l->unix_ino)
-		unlink(path);
+	    listen_unix_dir(&l->addr, &dirfd, name, sizeof(name), err,
+	    sizeof(err)) == 0) {
+		(void)fsafe_unlink(dirfd, name, l->unix_dev, l->unix_ino);
+		close(dirfd);
+	}
 	l->unix_ino = 0;
 }

@@ -47,10 +47,18 @@ static int	 log_facility = LOG_DAEMON;
 static int	 log_fd = STDERR_FILENO;	/* stderr or the file */
 static int	 log_journal;		/* stderr is the systemd journal */
 static char	 log_path[PATH_MAX];
-static int	 log_pipe[2] = { -1, -1 };	/* workers -> master */
 static char	 log_proc[32] = "master";
 static int	 log_fatal_status = 1;
 static int	 log_child;	/* fatal() must _exit(): no atexit, no stdio */
+static int	 log_tee_fd = -1;	/* the terminal during a start */
+static int	 log_tee_owned;
+
+static void	log_emit(int prio, const char *tag, pid_t pid,
+		    const char *msg);
+static void	log_worker_line(pid_t pid, int slot, const char *s,
+		    size_t len);
+static void	log_worker_dropped(struct wout *o, pid_t pid, int slot);
+static void	log_worker_take(struct wout *o, pid_t pid, int slot);
 
 static const char *const log_prefix[] = {
 	[LOG_EMERG] = "emergency: ", [LOG_ALERT] = "alert: ",
@@ -91,34 +99,49 @@ int
 log_open(int target, int level, int facility, const char *path,
     int foreground, char *err, size_t errlen)
 {
+	char	msg[PATH_MAX + 128];
 	int	fd;
 
-	if (target == LOG_TO_AUTO)
-		target = foreground || getenv("NOTIFY_SOCKET") != NULL ||
-		    log_is_journal(STDERR_FILENO) ? LOG_TO_STDERR :
-		    LOG_TO_SYSLOG;
+	target = log_resolve_target(target, foreground);
 	log_level = level;
 	log_facility = facility;
 	if (target == LOG_TO_FILE) {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		    0640);
+		fd = fsafe_open(path, O_WRONLY | O_APPEND | O_CREAT, 0640, 0,
+		    NULL, msg, sizeof(msg));
 		if (fd == -1) {
-			snprintf(err, errlen, "log_file %s: %s", path,
-			    strerror(errno));
+			snprintf(err, errlen, "log_file %s", msg);
 			return -1;
 		}
 		strlcpy(log_path, path, sizeof(log_path));
 		log_fd = fd;
 	} else if (target == LOG_TO_SYSLOG)
 		openlog("preforkd", LOG_PID | LOG_NDELAY, facility);
-	/* what workers write to stderr (backtraces, stray output) */
-	if (target != LOG_TO_STDERR &&
-	    pipe2(log_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
 	log_target = target;
 	return 0;
+}
+
+/* The target that LOG_TO_AUTO means for this start. */
+int
+log_resolve_target(int target, int foreground)
+{
+	if (target != LOG_TO_AUTO)
+		return target;
+	return foreground || getenv("NOTIFY_SOCKET") != NULL ||
+	    log_is_journal(STDERR_FILENO) ? LOG_TO_STDERR : LOG_TO_SYSLOG;
+}
+
+/*
+ * During a start, also write warnings and errors to fd (the terminal of
+ * the command that started the daemon); owned: close it when replaced.
+ * log_tee(-1, 0) ends it.
+ */
+void
+log_tee(int fd, int owned)
+{
+	if (log_tee_fd != -1 && log_tee_owned)
+		close(log_tee_fd);
+	log_tee_fd = fd;
+	log_tee_owned = owned;
 }
 
 /* The target in use (LOG_TO_STDERR, _SYSLOG or _FILE). */
@@ -135,6 +158,7 @@ log_gettarget(void)
 int
 log_reopen(void)
 {
+	char	msg[PATH_MAX + 128];
 	int	fd;
 
 	if (log_target == LOG_TO_SYSLOG) {
@@ -144,10 +168,11 @@ log_reopen(void)
 	}
 	if (log_target != LOG_TO_FILE)
 		return 0;
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = fsafe_open(log_path, O_WRONLY | O_APPEND | O_CREAT, 0640, 0, NULL,
+	    msg, sizeof(msg));
 	if (fd == -1) {
-		log_warn("reopen %s (still writing to the old file)",
-		    log_path);
+		log_warnx("reopen: log_file %s (still writing to the old "
+		    "file)", msg);
 		return -1;
 	}
 	if (dup3(fd, log_fd, O_CLOEXEC) == -1) {
@@ -159,81 +184,154 @@ log_reopen(void)
 	return 0;
 }
 
-/* Master: the end of the workers' pipe to watch, or -1. */
-int
-log_pipe_fd(void)
-{
-	return log_pipe[0];
-}
-
-/* Master, syslog: one syslog line per line a worker wrote to stderr. */
-static void
-log_pipe_syslog(char *buf, size_t len)
-{
-	char	*p = buf, *nl;
-
-	while (p < buf + len && (nl = memchr(p, '\n', buf + len - p))) {
-		*nl = '\0';
-		if (nl > p)
-			syslog(LOG_WARNING, "%s", p);
-		p = nl + 1;
-	}
-}
-
 /*
- * Master: copy what workers wrote to the log file.  Lines are written
- * whole (a worker writes each line with one write(2) of less than
- * PIPE_BUF bytes); an incomplete tail waits for the next call.
+ * A new worker, before anything else: what it logs goes to the master as
+ * "<PRIO>message" datagrams on fd (the channel, also its stdout and
+ * stderr), and the master writes it to the log with the worker's
+ * identity (log_worker_output()).
  */
 void
-log_pipe_drain(void)
-{
-	static char	 buf[16384];
-	static size_t	 have;
-	ssize_t		 n;
-	char		*nl;
-
-	while ((n = read(log_pipe[0], buf + have, sizeof(buf) - have)) > 0) {
-		have += n;
-		if ((nl = memrchr(buf, '\n', have)) == NULL) {
-			if (have < sizeof(buf))
-				continue;
-			nl = buf + have - 1;	/* no newline at all: flush */
-		}
-		if (log_target == LOG_TO_SYSLOG)
-			log_pipe_syslog(buf, nl + 1 - buf);
-		else
-			(void)write(log_fd, buf, nl + 1 - buf);
-		have -= nl + 1 - buf;
-		memmove(buf, nl + 1, have);
-	}
-}
-
-/*
- * A new worker, before it closes the descriptors it does not need (it
- * keeps 0, 1, 2 and its listeners): with a file, its stderr becomes the
- * pipe to the master; with syslog, the connection is closed here and
- * reopened by log_worker_reopen() afterwards, before any chroot.
- */
-void
-log_worker_init(void)
-{
-	if (log_pipe[1] != -1)
-		dup2(log_pipe[1], STDERR_FILENO);
-	if (log_target == LOG_TO_FILE) {
-		log_fd = STDERR_FILENO;
-		log_target = LOG_TO_STDERR;
-		log_journal = 0;
-	} else if (log_target == LOG_TO_SYSLOG)
-		closelog();
-}
-
-/* A new worker, after closing its descriptors, before any chroot. */
-void
-log_worker_reopen(void)
+log_worker_init(int fd)
 {
 	if (log_target == LOG_TO_SYSLOG)
-		openlog("preforkd", LOG_PID | LOG_NDELAY, log_facility);
+		closelog();
+	log_target = LOG_TO_MASTER;
+	log_fd = fd;
+	log_journal = 0;
+	log_tee_fd = -1;
+}
+
+/*
+ * Master: one line a worker wrote, as a log line of its own, tagged with
+ * the identity the kernel gave (its pid) and the master's table (its
+ * slot, -1 for a process that is not a worker), never with anything the
+ * worker could choose.  A "<PRIO>" start is the priority, at most
+ * LOG_ERR; other text is a warning.  Control characters, backslashes
+ * and bytes outside ASCII are escaped (\xNN): a worker cannot end the
+ * line, write another, or reach the administrator's terminal.
+ */
+static void
+log_worker_line(pid_t pid, int slot, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 msg[1024], tag[32];
+	size_t			 i, n = 0;
+	int			 prio = LOG_WARNING;
+	unsigned char		 c;
+
+	if (len >= 3 && s[0] == '<' && s[1] >= '0' && s[1] <= '7' &&
+	    s[2] == '>') {
+		prio = s[1] - '0' < LOG_ERR ? LOG_ERR : s[1] - '0';
+		s += 3;
+		len -= 3;
+	}
+	if (prio > log_level)
+		return;
+	for (i = 0; i < len && n + 5 < sizeof(msg); i++) {
+		c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			msg[n++] = c;
+		else if (c == '\\') {
+			msg[n++] = '\\';
+			msg[n++] = '\\';
+		} else {
+			msg[n++] = '\\';
+			msg[n++] = 'x';
+			msg[n++] = hex[c >> 4];
+			msg[n++] = hex[c & 15];
+		}
+	}
+	msg[n] = '\0';
+	if (slot >= 0)
+		snprintf(tag, sizeof(tag), "worker %d", slot);
+	else
+		snprintf(tag, sizeof(tag), "worker child");
+	log_emit(prio, tag, pid, msg);
+}
+
+/*
+ * Master: output from worker pid in slot (what it logged, printed or
+ * wrote to stderr), in whatever pieces it came.  Whole lines are logged
+ * one by one; a partial line waits in o (or is logged once
+ * LOG_WORKER_LINE long).  At most LOG_WORKER_RATE lines a second per
+ * worker (bursts of LOG_WORKER_BURST): the rest is counted and dropped,
+ * so that a worker cannot flood the log or keep the master busy.
+ */
+void
+log_worker_output(struct wout *o, pid_t pid, int slot, const char *data,
+    size_t len, int64_t now)
+{
+	const char	*nl;
+	size_t		 take;
+
+	if (o->stamp_ms == 0 || now - o->stamp_ms >= 1000 / LOG_WORKER_RATE) {
+		o->tokens += o->stamp_ms == 0 ? LOG_WORKER_BURST :
+		    (now - o->stamp_ms) * LOG_WORKER_RATE / 1000;
+		if (o->tokens > LOG_WORKER_BURST)
+			o->tokens = LOG_WORKER_BURST;
+		o->stamp_ms = now;
+	}
+	/* a line the worker logged (log_emit()) ends a partial one */
+	if (o->len > 0 && len >= 3 && data[0] == '<' && data[1] >= '0' &&
+	    data[1] <= '7' && data[2] == '>')
+		log_worker_take(o, pid, slot);
+	while (len > 0) {
+		if (o->buf == NULL && (o->buf = malloc(LOG_WORKER_LINE)) ==
+		    NULL)
+			return;
+		nl = memchr(data, '\n', len);
+		take = nl != NULL ? (size_t)(nl - data) + 1 : len;
+		if (take > LOG_WORKER_LINE - o->len)
+			take = LOG_WORKER_LINE - o->len;
+		memcpy(o->buf + o->len, data, take);
+		o->len += take;
+		data += take;
+		len -= take;
+		if (o->buf[o->len - 1] == '\n' || o->len == LOG_WORKER_LINE)
+			log_worker_take(o, pid, slot);
+	}
+}
+
+/* Log the line in o (within the rate limit), and empty it. */
+static void
+log_worker_take(struct wout *o, pid_t pid, int slot)
+{
+	if (o->len > 0 && o->buf[o->len - 1] == '\n')
+		o->len--;
+	if (o->tokens == 0)
+		o->dropped++;
+	else {
+		o->tokens--;
+		if (o->dropped > 0)
+			log_worker_dropped(o, pid, slot);
+		log_worker_line(pid, slot, o->buf, o->len);
+	}
+	o->len = 0;
+}
+
+/* Master: say how many lines of a worker's output the limit dropped. */
+static void
+log_worker_dropped(struct wout *o, pid_t pid, int slot)
+{
+	char	msg[160];
+
+	snprintf(msg, sizeof(msg), "%s %ld: %u lines of its output dropped "
+	    "(more than %d a second)", slot >= 0 ? "worker" : "process",
+	    (long)pid, o->dropped, LOG_WORKER_RATE);
+	o->dropped = 0;
+	log_emit(LOG_WARNING, log_proc, getpid(), msg);
+}
+
+/* Master: the worker is gone; log what it left unfinished, let go. */
+void
+log_worker_flush(struct wout *o, pid_t pid, int slot)
+{
+	if (o->dropped > 0)
+		log_worker_dropped(o, pid, slot);
+	if (o->len > 0)
+		log_worker_line(pid, slot, o->buf, o->len);
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
 }
 
 /*
@@ -268,41 +366,66 @@ log_setlevel(int level)
 	log_level = level;
 }
 
-void
-vlog(int prio, const char *fmt, va_list ap)
+/*
+ * Write one line to the log target: from process pid, tagged tag
+ * ("master", "worker 3").
+ */
+static void
+log_emit(int prio, const char *tag, pid_t pid, const char *msg)
 {
-	char		 msg[1024], line[1200], ts[32];
+	char		 line[1200], ts[32];
 	struct timespec	 now;
 	struct tm	 tm;
 	int		 saved_errno = errno, n;
 
-	if (prio > log_level)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_tee_fd != -1 && prio <= LOG_WARNING) {
+		n = snprintf(line, sizeof(line), "preforkd: %s%s\n",
+		    log_prefix[prio & LOG_PRIMASK], msg);
+		(void)write(log_tee_fd, line, n < (int)sizeof(line) ? n :
+		    (int)sizeof(line) - 1);
+	}
 	if (log_target == LOG_TO_SYSLOG) {
-		syslog(prio, "%s: %s", log_proc, msg);
+		if (pid == getpid())
+			syslog(prio, "%s: %s", tag, msg);
+		else
+			syslog(prio, "%s[%ld]: %s", tag, (long)pid, msg);
 		errno = saved_errno;
 		return;
 	}
-	if (log_journal) {
-		/* the journal stamps time and the master's pid itself */
+	if (log_target == LOG_TO_MASTER)	/* a worker: to the master */
+		n = snprintf(line, sizeof(line), "<%d>%s\n", prio & LOG_PRIMASK,
+		    msg);
+	else if (log_journal)
+		/* the journal stamps the time itself */
 		n = snprintf(line, sizeof(line), "<%d>%s[%ld]: %s%s\n",
-		    prio & LOG_PRIMASK, log_proc, (long)getpid(),
+		    prio & LOG_PRIMASK, tag, (long)pid,
 		    log_prefix[prio & LOG_PRIMASK], msg);
-		goto out;
+	else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		localtime_r(&now.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		n = snprintf(line, sizeof(line), "%s.%03ld preforkd[%ld]: %s: "
+		    "%s%s\n", ts, now.tv_nsec / 1000000, (long)pid, tag,
+		    log_prefix[prio & LOG_PRIMASK], msg);
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	localtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line), "%s.%03ld preforkd[%ld]: %s: %s%s\n",
-	    ts, now.tv_nsec / 1000000, (long)getpid(), log_proc,
-	    log_prefix[prio & LOG_PRIMASK], msg);
- out:
 	if (n >= (int)sizeof(line)) {
 		n = sizeof(line);
 		line[n - 1] = '\n';
 	}
 	(void)write(log_fd, line, n);
+	errno = saved_errno;
+}
+
+void
+vlog(int prio, const char *fmt, va_list ap)
+{
+	char	msg[1024];
+	int	saved_errno = errno;
+
+	if (prio > log_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_emit(prio, log_proc, getpid(), msg);
 	errno = saved_errno;
 }
 

@@ -62,7 +62,7 @@ static void	master_resize(struct master *m, int delta);
 int
 master_open(struct master *m)
 {
-	struct errlist	 errs = { NULL, 0 };
+	struct errlist	 errs = { 0 };
 	struct listener	*closing;
 	size_t		 nclosing, i;
 
@@ -76,10 +76,14 @@ master_open(struct master *m)
 	if (listeners_setup(m->conf, NULL, 0, &m->listeners, &m->nlisteners,
 	    &closing, &nclosing, &errs) == -1) {
 		for (i = 0; i < errs.n; i++)
-			log_msg(LOG_ERR, "%s", errs.msg[i]);
+			log_msg(errs.rec[i].warning ? LOG_WARNING : LOG_ERR,
+			    "%s", errs.msg[i]);
 		errlist_free(&errs);
 		return -1;
 	}
+	for (i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.msg[i]);
+	errlist_free(&errs);
 	return 0;
 }
 
@@ -101,16 +105,17 @@ master_close_listeners(struct master *m)
 	/* a reload in progress: the previous set shares the sockets above,
 	   except those it alone had (in closing, closed above) */
 	reload_forget_previous(&m->reload);
+	errlist_free(&m->reload.warnings);
 }
 
 /*
- * Sleep until a signal arrives, a worker writes to the event or log pipe,
+ * Sleep until a signal arrives, a worker writes to the channel,
  * a control client speaks, or timeout_ms passes (-1: no timeout).
  */
 static void
 master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 {
-	struct pollfd	 pfd[2 + CONTROL_MAX_CLIENTS + 1];
+	struct pollfd	 pfd[1 + CONTROL_MAX_CLIENTS + 1];
 	struct timespec	 ts, *tsp = NULL;
 	nfds_t		 n = 0;
 	int		 rc;
@@ -120,12 +125,8 @@ master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 		ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
 		tsp = &ts;
 	}
-	pfd[n].fd = m->pool.event_pipe[0];
+	pfd[n].fd = m->pool.chan[0];
 	pfd[n++].events = POLLIN;
-	if (log_pipe_fd() != -1) {
-		pfd[n].fd = log_pipe_fd();
-		pfd[n++].events = POLLIN;
-	}
 	n += control_pollfds(m, pfd + n);
 	rc = ppoll(pfd, n, tsp, waitmask);
 	if (rc == -1 && errno != EINTR) {
@@ -135,11 +136,8 @@ master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 	if (rc <= 0)
 		return;
 	if (pfd[0].revents & POLLIN)
-		pool_events(m);
-	if (log_pipe_fd() != -1 && (pfd[1].revents & POLLIN))
-		log_pipe_drain();
-	control_dispatch(m, pfd + (log_pipe_fd() != -1 ? 2 : 1),
-	    n - (log_pipe_fd() != -1 ? 2 : 1));
+		pool_channel(m);
+	control_dispatch(m, pfd + 1, n - 1);
 }
 
 /*
@@ -156,7 +154,7 @@ master_pool_ready(struct master *m)
 		if (m->pool.slots[i].pid <= 0 || m->pool.slots[i].retiring ||
 		    m->pool.slots[i].generation != m->pool.generation)
 			continue;
-		state = sb_read(&m->sb.slots[i]).state;
+		state = sb_read(sb_at(&m->sb, i)).state;
 		if (state == SB_STARTING || state == SB_EMPTY)
 			return 0;
 		n++;
@@ -168,8 +166,8 @@ master_pool_ready(struct master *m)
 void
 master_title(struct master *m)
 {
-	setproctitle("master gen %u, %u workers", m->pool.generation,
-	    m->pool.target);
+	setproctitle("master gen %u, %u worker%s", m->pool.generation,
+	    m->pool.target, PLURAL(m->pool.target));
 }
 
 /*
@@ -190,8 +188,9 @@ master_fast_stop(struct master *m, const sigset_t *waitmask)
 		if (pool_count(&m->pool) == 0)
 			break;
 		if (now_ms() >= deadline) {
-			log_warnx("%u workers still alive after %d ms: killing "
-			    "them", pool_count(&m->pool),
+			log_warnx("%u worker%s still alive after %d ms: "
+			    "killing them", pool_count(&m->pool),
+			    PLURAL(pool_count(&m->pool)),
 			    MASTER_STOP_TIMEOUT_MS);
 			pool_signal(&m->pool, SIGKILL);
 			deadline = now_ms() + MASTER_STOP_TIMEOUT_MS;
@@ -221,8 +220,9 @@ master_graceful_stop(struct master *m)
 			pool_retire(m, &m->pool.slots[i], TOLD_STOP,
 			    m->conf->graceful_timeout_ms, now);
 		}
-	log_notice("graceful stop: waiting for %u workers (at most %d ms)",
-	    pool_count(&m->pool), m->conf->graceful_timeout_ms);
+	log_notice("graceful stop: waiting for %u worker%s (at most %d ms)",
+	    pool_count(&m->pool), PLURAL(pool_count(&m->pool)),
+	    m->conf->graceful_timeout_ms);
 }
 
 /* SIGTTIN, SIGTTOU: one worker more or fewer, between 1 and the max. */
@@ -234,13 +234,15 @@ master_resize(struct master *m, int delta)
 
 	if ((delta > 0 && m->pool.target >= max) ||
 	    (delta < 0 && m->pool.target <= 1)) {
-		log_notice("%s: the pool stays at %u workers (limits 1 to %u)",
-		    delta > 0 ? "SIGTTIN" : "SIGTTOU", m->pool.target, max);
+		log_notice("%s: the pool stays at %u worker%s (limits 1 to "
+		    "%u)", delta > 0 ? "SIGTTIN" : "SIGTTOU", m->pool.target,
+		    PLURAL(m->pool.target), max);
 		return;
 	}
 	m->pool.target += delta;
-	log_notice("%s: the pool goes to %u workers",
-	    delta > 0 ? "SIGTTIN" : "SIGTTOU", m->pool.target);
+	log_notice("%s: the pool goes to %u worker%s",
+	    delta > 0 ? "SIGTTIN" : "SIGTTOU", m->pool.target,
+	    PLURAL(m->pool.target));
 	master_title(m);
 	if (delta > 0)
 		return;
@@ -251,7 +253,7 @@ master_resize(struct master *m, int delta)
 			if (m->pool.slots[i].pid > 0 &&
 			    !m->pool.slots[i].retiring &&
 			    m->pool.slots[i].generation == m->pool.generation &&
-			    sb_read(&m->sb.slots[i]).state == state) {
+			    sb_read(sb_at(&m->sb, i)).state == state) {
 				pool_retire(m, &m->pool.slots[i], TOLD_TTOU,
 				    m->conf->graceful_timeout_ms, now_ms());
 				return;
@@ -265,13 +267,70 @@ master_resize(struct master *m, int delta)
 		}
 }
 
+/*
+ * Start the daemon with conf (which it then owns): leave the terminal
+ * unless told to stay, take the pidfile, open the log, bind, then run
+ * the loop.  Everything that fails on the way is said on the terminal
+ * of the command (detach.c) and makes it exit non-zero.  Returns the
+ * exit status.
+ */
+int
+master_main(struct conf *conf, const char *pidfile, int foreground,
+    int verbose)
+{
+	struct master	 m;
+	struct pidlock	 pl;
+	char		 err[PATH_MAX + 256];
+	pid_t		 other;
+	int		 status = 1, target;
+
+	memset(&m, 0, sizeof(m));
+	memset(&pl, 0, sizeof(pl));
+	pl.fd = pl.dirfd = -1;
+	m.conf = conf;
+	m.foreground = foreground;
+	m.verbose = verbose;
+	m.pidfile = pidfile;
+	if (pidfile != NULL)
+		conf_set_pidfile(conf, pidfile);
+	target = log_resolve_target(conf->log_target, foreground);
+	if (!foreground)
+		detach_start(target == LOG_TO_STDERR);
+	if (*conf->pidfile != '\0' && pidlock_take(&pl, conf->pidfile,
+	    &other, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (log_open(conf->log_target, verbose ? LOG_DEBUG : conf->log_level,
+	    conf->syslog_facility, conf->log_file, foreground, err,
+	    sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (foreground && target != LOG_TO_STDERR)
+		log_tee(STDERR_FILENO, 0);	/* until the workers are ready */
+	if (master_open(&m) == -1)
+		goto out;
+	if (pidlock_write(&pl, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "%s", err);
+		master_close_listeners(&m);
+		goto out;
+	}
+	status = master_run(&m);
+ out:
+	detach_done(status);
+	pidlock_release(&pl);
+	conf_free(m.conf);
+	return status;
+}
+
 /* The event loop.  Returns the process exit status. */
 int
 master_run(struct master *m)
 {
 	sigset_t	waitmask;
 	size_t		i;
-	int		timeout, status = 0, signo, ready = 0;
+	int		timeout, t, status = 0, signo, ready = 0;
 	int64_t		now;
 
 	sig_master_init(&waitmask);
@@ -287,8 +346,9 @@ master_run(struct master *m)
 		status = 1;
 	for (i = 0; i < m->nlisteners; i++)
 		log_notice("listening on %s", m->listeners[i].bound);
-	log_notice("preforkd %s started: service %s, %u workers, user %s",
+	log_notice("preforkd %s started: service %s, %u worker%s, user %s",
 	    PACKAGE_VERSION, m->conf->service, m->conf->workers,
+	    PLURAL(m->conf->workers),
 	    *m->conf->user ? m->conf->user : "(unchanged)");
 	if (*m->conf->chroot != '\0')
 		log_notice("workers are confined to %s", m->conf->chroot);
@@ -338,15 +398,29 @@ master_run(struct master *m)
 		now = now_ms();
 		timeout = pool_maintain(m, now);
 		if (!ready && (ready = master_pool_ready(m))) {
-			log_notice("ready: %u workers", m->pool.target);
+			log_notice("ready: %u worker%s", m->pool.target,
+			    m->pool.target == 1 ? "" : "s");
 			notify("READY=1\nSTATUS=generation %u: %u workers, "
 			    "service %s", m->pool.generation, m->pool.target,
 			    m->conf->service);
+			detach_done(0);
+		}
+		if (!ready && detach_pending() && now - m->started_ms >
+		    m->conf->graceful_timeout_ms) {
+			log_msg(LOG_ERR, "the workers did not reach accept(2) "
+			    "within graceful_timeout (%d ms): not started",
+			    m->conf->graceful_timeout_ms);
+			status = 1;
+			break;
 		}
 		reload_progress(m, now);
 		if ((!ready || (m->reload.active && !m->reload.ready)) &&
 		    (timeout < 0 || timeout > MASTER_POLL_MS))
 			timeout = MASTER_POLL_MS;	/* until workers are up */
+		control_expire(m, now);
+		if ((t = control_timeout(m, now)) >= 0 &&
+		    (timeout < 0 || t < timeout))
+			timeout = t;		/* a silent control client */
 		master_wait(m, &waitmask, timeout);
 	}
 	master_fast_stop(m, &waitmask);

@@ -55,6 +55,7 @@
 #define POOL_BACKOFF_MAX_MS	30000
 #define POOL_FORK_RETRY_MS	1000
 #define POOL_KILL_GRACE_MS	1000	/* between SIGTERM and SIGKILL */
+#define POOL_CHAN_BATCH		256	/* datagrams read per turn */
 
 static int	pool_spawn(struct master *m, unsigned int i, unsigned int gen,
 		    const struct conf *conf, struct listener *ls, size_t nls,
@@ -68,6 +69,10 @@ static int64_t	pool_deadlines(struct master *m, int64_t now);
 static uint64_t	pool_oom_kills(void);
 static void	pool_timeouts(struct master *m, int64_t now);
 static void	pool_size(struct master *m, int64_t now);
+static int	pool_find(struct pool *pool, pid_t pid);
+static void	pool_event(struct master *m, struct slot *s, uint32_t event,
+		    int64_t now);
+static unsigned int pool_room(struct master *m, int64_t now);
 
 void
 pool_init(struct pool *pool, unsigned int nslots)
@@ -78,8 +83,8 @@ pool_init(struct pool *pool, unsigned int nslots)
 		fatal("pool");
 	pool->nslots = nslots;
 	pool->generation = 1;
-	if (pipe2(pool->event_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		fatal("pipe");
+	if (chan_open(pool->chan) == -1)
+		fatal("socketpair");
 	pool->oom_kills = pool_oom_kills();
 }
 
@@ -106,8 +111,8 @@ pool_free(struct pool *pool)
 	free(pool->slots);
 	pool->slots = NULL;
 	pool->nslots = 0;
-	close(pool->event_pipe[0]);
-	close(pool->event_pipe[1]);
+	log_worker_flush(&pool->strays, 0, -1);
+	chan_close(pool->chan);
 }
 
 /*
@@ -171,15 +176,16 @@ pool_spawn(struct master *m, unsigned int i, unsigned int gen,
 	struct worker	 w;
 	pid_t		 pid, master = getpid();
 
-	sb_reset(&m->sb.slots[i], gen);
+	sb_reset(sb_at(&m->sb, i), gen);
 	switch (pid = fork()) {
 	case -1:
 		m->pool.fork_backoff_ms = m->pool.fork_backoff_ms == 0 ?
 		    POOL_FORK_RETRY_MS : m->pool.fork_backoff_ms * 2;
 		if (m->pool.fork_backoff_ms > POOL_BACKOFF_MAX_MS)
 			m->pool.fork_backoff_ms = POOL_BACKOFF_MAX_MS;
-		log_warn("fork, with %u workers running (next attempt in "
+		log_warn("fork, with %u worker%s running (next attempt in "
 		    "%lld ms)", pool_count(&m->pool),
+		    PLURAL(pool_count(&m->pool)),
 		    (long long)m->pool.fork_backoff_ms);
 		m->pool.next_spawn_ms = now + m->pool.fork_backoff_ms;
 		return -1;
@@ -193,8 +199,10 @@ pool_spawn(struct master *m, unsigned int i, unsigned int gen,
 		w.listeners = ls;
 		w.nlisteners = nls;
 		w.handler = handler_find(conf->service);
-		w.event_fd = m->pool.event_pipe[1];
-		w.sb = &m->sb.slots[i];
+		w.event_fd = m->pool.chan[1];
+		/* first: its siblings' slots out of its reach */
+		if ((w.sb = sb_isolate(&m->sb, i)) == NULL)
+			_exit(EXIT_TEMPFAIL);
 		w.sb->pid = getpid();
 		worker_main(&w);
 		/* NOTREACHED */
@@ -241,31 +249,111 @@ pool_retire_older(struct master *m, unsigned int gen, int told, int grace_ms,
 			pool_retire(m, &m->pool.slots[i], told, grace_ms, now);
 }
 
+/* The slot of worker pid, or -1 (not a live worker of ours). */
+static int
+pool_find(struct pool *pool, pid_t pid)
+{
+	unsigned int	i;
+
+	if (pid <= 0)
+		return -1;
+	if (pool->chan_hint < pool->nslots &&
+	    pool->slots[pool->chan_hint].pid == pid)
+		return (int)pool->chan_hint;
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->slots[i].pid == pid) {
+			pool->chan_hint = i;
+			return (int)i;
+		}
+	return -1;
+}
+
 /*
- * Read what workers announced on the event pipe.  A message is believed
- * only if its slot holds a live worker of that generation.
+ * An event from the worker in s (the kernel named it as the sender).  It
+ * can only concern that worker, and a retirement counts once per life:
+ * the worker is replaced at once, and given graceful_timeout to finish,
+ * like a worker the master retires.
+ */
+static void
+pool_event(struct master *m, struct slot *s, uint32_t event, int64_t now)
+{
+	if (event == EV_READY)
+		s->ready = 1;
+	else if (event == EV_RETIRING && !s->announced && !s->retiring) {
+		s->announced = s->retiring = 1;
+		if (s->deadline_ms == 0)
+			s->deadline_ms = now + m->conf->graceful_timeout_ms;
+	}
+}
+
+/*
+ * Read what workers sent on the channel: events, and their output for
+ * the log.  At most POOL_CHAN_BATCH datagrams a call, so that a chatty
+ * worker cannot keep the loop from its other work (the rest waits for
+ * the next turn).  Each datagram belongs to the process the kernel names
+ * as its sender, looked up in the master's own table.
  */
 void
-pool_events(struct master *m)
+pool_channel(struct master *m)
 {
-	struct worker_event	 ev[64];
-	struct slot		*s;
-	ssize_t			 n;
-	size_t			 i;
+	static char	 buf[16384];
+	struct pool	*pool = &m->pool;
+	struct slot	*s;
+	uint32_t	 event;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 i, slot;
+	int64_t		 now = now_ms();
 
-	while ((n = read(m->pool.event_pipe[0], ev, sizeof(ev))) > 0) {
-		for (i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
-			if (ev[i].slot >= m->pool.nslots)
-				continue;
-			s = &m->pool.slots[ev[i].slot];
-			if (s->pid <= 0 || s->generation != ev[i].generation)
-				continue;
-			if (ev[i].event == EV_RETIRING)
-				s->retiring = 1;	/* replaced from now on */
-			/* EV_READY only wakes the loop, which then looks at
-			   the scoreboard (readiness of a start or reload) */
+	for (i = 0; i < POOL_CHAN_BATCH; i++) {
+		if ((n = chan_recv(pool->chan[0], buf, sizeof(buf), &pid)) < 0)
+			break;
+		slot = pool_find(pool, pid);
+		s = slot >= 0 ? &pool->slots[slot] : NULL;
+		if (chan_event(buf, n, &event)) {
+			if (s != NULL)
+				pool_event(m, s, event, now);
+			continue;
 		}
+		log_worker_output(s != NULL ? &s->out : &pool->strays, pid,
+		    slot, buf, n, now);
 	}
+}
+
+/*
+ * How many more workers may start now.  Whatever workers do, the pool
+ * never holds more than twice the workers it should have (those of the
+ * current generation, and of the previous one during a reload) that the
+ * master did not retire itself: each may retire on its own once and be
+ * replaced before it is gone, no more.
+ */
+static unsigned int
+pool_room(struct master *m, int64_t now)
+{
+	struct pool	*pool = &m->pool;
+	unsigned int	 i, live = 0, cap;
+
+	cap = 2 * (pool->target + (m->reload.active && !m->reload.ready ?
+	    m->reload.prev_target : 0));
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->slots[i].pid > 0 && pool->slots[i].told == TOLD_NONE)
+			live++;
+	if (live < cap) {
+		pool->ceiling_since_ms = 0;
+		return cap - live;
+	}
+	/* Fast recycling touches the ceiling for a moment (a retired
+	   worker not yet reaped); staying there means workers misbehave. */
+	if (pool->ceiling_since_ms == 0)
+		pool->ceiling_since_ms = now;
+	else if (now - pool->ceiling_since_ms >= 1000 &&
+	    (pool->ceiling_logged_ms == 0 ||
+	    now - pool->ceiling_logged_ms >= 60000)) {
+		log_warnx("%u workers alive, twice what the pool should have: "
+		    "none starts until some exit", live);
+		pool->ceiling_logged_ms = now;
+	}
+	return 0;
 }
 
 /* Terminate retiring workers past their deadline; the next deadline. */
@@ -286,7 +374,7 @@ pool_deadlines(struct master *m, int64_t now)
 				next = s->deadline_ms;
 			continue;
 		}
-		sb = sb_read(&m->sb.slots[i]);
+		sb = sb_read(sb_at(&m->sb, i));
 		if (!s->termed) {
 			log_warnx("worker %ld (generation %u) still %s%s%s "
 			    "after graceful_timeout: SIGTERM", (long)s->pid,
@@ -316,7 +404,7 @@ int
 pool_maintain(struct master *m, int64_t now)
 {
 	struct pool	*pool = &m->pool;
-	unsigned int	 i, active;
+	unsigned int	 i, active, room;
 	int64_t		 next = pool_deadlines(m, now), t = -1, tick;
 
 	if ((tick = pool_tick(m, now)) != -1 && (next == -1 || tick < next))
@@ -336,7 +424,9 @@ pool_maintain(struct master *m, int64_t now)
 				break;
 			}
 	active = pool_active(pool, pool->generation);
-	for (i = 0; i < pool->nslots && active < pool->target; i++) {
+	room = active < pool->target ? pool_room(m, now) : 0;
+	for (i = 0; i < pool->nslots && active < pool->target && room > 0;
+	    i++) {
 		if (pool->slots[i].pid > 0)
 			continue;
 		if (now < pool->next_spawn_ms) {
@@ -349,6 +439,7 @@ pool_maintain(struct master *m, int64_t now)
 			break;
 		}
 		active++;
+		room--;
 		if (pool->backoff_ms > 0)	/* one probe per step */
 			pool->next_spawn_ms = now + pool->backoff_ms;
 	}
@@ -372,12 +463,14 @@ static void
 pool_keep_previous(struct master *m, int64_t now)
 {
 	struct pool	*pool = &m->pool;
-	unsigned int	 i, gen = pool->generation - 1, active;
+	unsigned int	 i, gen = pool->generation - 1, active, room;
 
 	if (!m->reload.active || m->reload.ready || m->reload.prev_conf == NULL)
 		return;
 	active = pool_active(pool, gen);
-	for (i = 0; i < pool->nslots && active < m->reload.prev_target; i++) {
+	room = active < m->reload.prev_target ? pool_room(m, now) : 0;
+	for (i = 0; i < pool->nslots && active < m->reload.prev_target &&
+	    room > 0; i++) {
 		if (pool->slots[i].pid > 0)
 			continue;
 		if (pool->fork_backoff_ms > 0 && now < pool->next_spawn_ms)
@@ -386,6 +479,7 @@ pool_keep_previous(struct master *m, int64_t now)
 		    m->reload.prev_listeners, m->reload.nprev, now) == -1)
 			break;
 		active++;
+		room--;
 	}
 }
 
@@ -409,7 +503,7 @@ pool_timeouts(struct master *m, int64_t now)
 		s = &m->pool.slots[i];
 		if (s->pid <= 0 || s->timed_out)
 			continue;
-		sb = sb_read(&m->sb.slots[i]);
+		sb = sb_read(sb_at(&m->sb, i));
 		if (sb.state != SB_BUSY && !(sb.state == SB_RETIRING &&
 		    *sb.client != '\0'))
 			continue;
@@ -455,7 +549,7 @@ pool_size(struct master *m, int64_t now)
 		    pool->slots[i].generation != pool->generation)
 			continue;
 		total++;
-		state = sb_read(&m->sb.slots[i]).state;
+		state = sb_read(sb_at(&m->sb, i)).state;
 		if (state == SB_IDLE || state == SB_STARTING) {
 			idle++;
 			if (state == SB_IDLE)
@@ -465,6 +559,7 @@ pool_size(struct master *m, int64_t now)
 	spare = idle + (pool->target > total ? pool->target - total : 0);
 	if (spare < conf->min_spare) {
 		if (pool->target >= conf->max_workers) {
+			pool->max_reached++;
 			if (pool->max_logged_ms == 0 ||
 			    now - pool->max_logged_ms >= 60000) {
 				log_warnx("max_workers (%u) reached: %u busy, "
@@ -560,33 +655,37 @@ pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
 
 	if (WIFSIGNALED(status) && s->timed_out)
 		snprintf(buf, len, "killed by %s for request_timeout after "
-		    "%llu connections", signame(WTERMSIG(status)), served);
+		    "%llu connection%s", signame(WTERMSIG(status)), served,
+		    PLURAL(served));
 	else if (WIFSIGNALED(status) && s->oom)
 		snprintf(buf, len, "killed by the kernel OOM killer (SIGKILL) "
-		    "after %llu connections", served);
+		    "after %llu connection%s", served, PLURAL(served));
 	else if (WIFSIGNALED(status) && s->termed)
 		snprintf(buf, len, "killed by %s after graceful_timeout "
-		    "(%s) after %llu connections", signame(WTERMSIG(status)),
-		    told[s->told] ? told[s->told] : "retiring", served);
+		    "(%s) after %llu connection%s", signame(WTERMSIG(status)),
+		    told[s->told] ? told[s->told] : "retiring", served,
+		    PLURAL(served));
 	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by %s%s after %llu connections",
+		snprintf(buf, len, "killed by %s%s after %llu connection%s",
 		    signame(WTERMSIG(status)),
-		    WCOREDUMP(status) ? " (core dumped)" : "", served);
+		    WCOREDUMP(status) ? " (core dumped)" : "", served,
+		    PLURAL(served));
 	else if (WEXITSTATUS(status) == EXIT_RETIRED &&
 	    sb->exit_reason == SB_EXIT_TOLD && s->told != TOLD_NONE)
-		snprintf(buf, len, "%s after %llu connections", told[s->told],
-		    served);
+		snprintf(buf, len, "%s after %llu connection%s", told[s->told],
+		    served, PLURAL(served));
 	else if (WEXITSTATUS(status) == EXIT_RETIRED &&
 	    sb->exit_reason < sizeof(own) / sizeof(own[0]) &&
 	    own[sb->exit_reason] != NULL)
-		snprintf(buf, len, "%s after %llu connections",
-		    own[sb->exit_reason], served);
-	else if (WEXITSTATUS(status) == EXIT_PERMANENT)
+		snprintf(buf, len, "%s after %llu connection%s",
+		    own[sb->exit_reason], served, PLURAL(served));
+	else if (WEXITSTATUS(status) == EXIT_PERMANENT && !s->ready)
 		snprintf(buf, len, "failed permanently (exit %d)",
 		    EXIT_PERMANENT);
 	else
 		snprintf(buf, len, "exited with status %d after %llu "
-		    "connections", WEXITSTATUS(status), served);
+		    "connection%s", WEXITSTATUS(status), served,
+		    PLURAL(served));
 }
 
 /* The cause of an exit, for the metrics. */
@@ -605,7 +704,7 @@ pool_exit_reason(const struct slot *s, const struct sb_slot *sb, int status)
 	if (WIFSIGNALED(status))
 		return s->timed_out ? XR_TIMEOUT : s->oom ? XR_OOM :
 		    s->termed ? XR_KILLED : XR_CRASH;
-	if (WEXITSTATUS(status) == EXIT_PERMANENT)
+	if (WEXITSTATUS(status) == EXIT_PERMANENT && !s->ready)
 		return XR_FAILED;
 	if (WEXITSTATUS(status) != EXIT_RETIRED)
 		return XR_CRASH;
@@ -620,10 +719,11 @@ static void
 pool_exited(struct master *m, struct slot *s, int status, int64_t now)
 {
 	struct pool	*pool = &m->pool;
-	struct sb_slot	*sbs = &m->sb.slots[s - pool->slots];
+	struct sb_slot	*sbs = sb_at(&m->sb, s - pool->slots);
 	struct sb_slot	 sb = sb_read(sbs);
 	char		 why[200];
 	int		 abnormal, early, told = s->told != TOLD_NONE;
+	int		 ready = s->ready;
 	uint64_t	 oom;
 
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
@@ -634,6 +734,7 @@ pool_exited(struct master *m, struct slot *s, int status, int64_t now)
 	pool_describe(s, &sb, status, why, sizeof(why));
 	m->exits[pool_exit_reason(s, &sb, status)]++;
 	m->served_dead += sb.served;
+	m->waited_dead += sb.waited;
 	abnormal = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 	early = now - s->started_ms < POOL_EARLY_MS;
 	if (pool->stopping == 1)
@@ -642,13 +743,18 @@ pool_exited(struct master *m, struct slot *s, int status, int64_t now)
 		log_warnx("worker %ld exited: %s", (long)s->pid, why);
 	else
 		log_info("worker %ld exited: %s", (long)s->pid, why);
+	log_worker_flush(&s->out, s->pid, s - pool->slots);
 	sb_clear(sbs);
 	told = told || s->timed_out;
 	memset(s, 0, sizeof(*s));
 
 	if (pool->stopping || told)
 		return;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PERMANENT) {
+	/* "cannot run as configured" stops the daemon: believed only of a
+	   worker that never reached accept(2), whose code was all ours;
+	   from one that served, it is a crash like any other */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PERMANENT &&
+	    !ready) {
 		pool->permanent = 1;
 		return;
 	}
@@ -690,6 +796,9 @@ pool_reap(struct master *m)
 	pid_t		 pid;
 	int		 status, n = 0;
 
+	/* What they said before they exited comes first: EV_READY decides
+	   how an exit 78 is taken, and a last word precedes the exit line. */
+	pool_channel(m);
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (i = 0; i < pool->nslots; i++)
 			if (pool->slots[i].pid == pid)

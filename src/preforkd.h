@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -52,6 +53,8 @@
 #define EXIT_PERMANENT	78	/* EX_CONFIG: cannot work as configured,
 				   do not respawn; config errors */
 
+#define PLURAL(n)	((n) == 1 ? "" : "s")	/* "%u worker%s" */
+
 #define PREFORKD_MAX_WORKERS	4096
 #define LADDR_TEXTLEN		128	/* "unix:" + sun_path, "[v6]:port" */
 #define NAME_MAXLEN		64	/* service, user and group names */
@@ -62,6 +65,7 @@ struct laddr {
 	socklen_t		 len;
 	struct sockaddr_storage	 ss;
 	char			 text[LADDR_TEXTLEN];	/* canonical form */
+	int			 line;		/* in the configuration file */
 };
 
 /* An open listening socket, owned by the master, inherited by workers. */
@@ -73,6 +77,17 @@ struct listener {
 					   listener's SO_RCVTIMEO/SNDTIMEO */
 	dev_t		 unix_dev;	/* AF_UNIX: the socket file we made, */
 	ino_t		 unix_ino;	/* unlinked at close only if still ours */
+	mode_t		 unix_mode;	/* its mode */
+};
+
+/* The pidfile, locked by the running master (pidlock.c). */
+struct pidlock {
+	char		 path[PATH_MAX];
+	char		 name[NAME_MAX + 1];	/* in its directory */
+	int		 fd;		/* -1 = none */
+	int		 dirfd;
+	dev_t		 dev;
+	ino_t		 ino;
 };
 
 /* The immutable result of parsing the configuration file. */
@@ -80,6 +95,7 @@ struct conf {
 	char		 file[PATH_MAX];
 	char		 service[NAME_MAXLEN];
 	char		**service_args;		/* NULL-terminated */
+	char		**worker_env;		/* "NAME=VALUE", NULL-term. */
 	struct laddr	*listen;
 	size_t		 nlisten;
 	int		 backlog;
@@ -119,10 +135,21 @@ struct conf {
 	int		 control_socket_auto;	/* unset: next to the pidfile */
 };
 
-/* A list of error messages, collected before they are reported. */
+/* One problem found (a configuration error or warning). */
+struct errmsg {
+	int		 line;		/* 0 = none */
+	int		 warning;	/* 1: reported, not fatal */
+	char		*text;		/* the message alone */
+};
+
+/*
+ * Problems collected before they are reported: records (rec), and the
+ * text each is printed as (msg: "FILE:LINE: option: message").
+ */
 struct errlist {
 	char		**msg;
 	size_t		  n;
+	struct errmsg	 *rec;
 };
 
 /*
@@ -157,25 +184,23 @@ struct sb_slot {
 	uint32_t		 exit_reason;	/* SB_EXIT_* */
 	uint64_t		 served;	/* connections served */
 	int64_t			 changed_ms;	/* last state change (monotonic) */
-	uint64_t		 rss_kb;	/* after the last connection */
+	uint64_t		 rss_kb;	/* peak, sampled once a second */
+	uint64_t		 waited;	/* connections that were queued
+						   when it came to take them */
 	char			 client[SB_CLIENTLEN];	/* "addr:port" */
 };
 
 struct scoreboard {
-	struct sb_slot		*slots;
+	char			*base;		/* slot i at base + i * stride */
 	unsigned int		 nslots;
+	size_t			 stride;	/* a page: see sb_isolate() */
 	size_t			 size;		/* of the mapping */
 };
 
-/* A message from a worker to the master, on the event pipe. */
+/* What a worker tells the master on the channel (channel.c). */
 #define EV_RETIRING	1	/* it decided to retire after this
 				   connection: start its replacement now */
 #define EV_READY	2	/* it reached accept(2) for the first time */
-struct worker_event {
-	uint32_t		 slot;
-	uint32_t		 generation;
-	uint32_t		 event;		/* EV_* */
-};
 
 /* What one worker process owns. */
 struct worker {
@@ -192,10 +217,23 @@ struct worker {
 	unsigned long		 cap;		/* 0 = no cap */
 	int64_t			 started_ms;
 	int64_t			 retire_at_ms;	/* max_worker_age, 0 = never */
+	int64_t			 rss_at_ms;	/* when the RSS was sampled */
+	uint64_t		 rss_kb;
+	uint64_t		 waited;	/* accepted from a queue */
 	int			 epfd;		/* -1 with one listener */
-	int			 event_fd;	/* write end of the event pipe */
+	int			 event_fd;	/* the channel to the master */
 	uint32_t		 leaving;	/* SB_EXIT_* once decided */
 	struct sb_slot		*sb;		/* this worker's slot */
+};
+
+/* A worker's output on its way to the log (log.c): the line in progress
+   and the rate limit. */
+struct wout {
+	char			*buf;		/* LOG_WORKER_LINE bytes */
+	size_t			 len;
+	int64_t			 stamp_ms;	/* of the last refill */
+	unsigned int		 tokens;	/* lines it may still log */
+	unsigned int		 dropped;
 };
 
 /* Why the master ended a worker (struct slot.told). */
@@ -217,6 +255,9 @@ struct slot {
 	int			 timed_out;	/* killed for request_timeout */
 	int			 oom;		/* killed by the OOM killer */
 	int64_t			 soft_for_ms;	/* busy period already traced */
+	int			 ready;		/* EV_READY: it reached accept */
+	int			 announced;	/* EV_RETIRING, once per life */
+	struct wout		 out;		/* its output, on the way */
 };
 
 /* The master's pool of workers and its respawn policy state. */
@@ -231,12 +272,17 @@ struct pool {
 	int64_t			 backoff_ms;	/* current delay, 0 = none */
 	int64_t			 next_spawn_ms;	/* no fork before this time */
 	int			 permanent;	/* a worker exited 78 */
-	int			 event_pipe[2];	/* workers -> master */
+	int			 chan[2];	/* workers -> master */
+	unsigned int		 chan_hint;	/* slot of the last sender */
+	struct wout		 strays;	/* output of workers' children */
+	int64_t			 ceiling_since_ms;	/* at the ceiling */
+	int64_t			 ceiling_logged_ms;
 	int64_t			 fork_backoff_ms;	/* after fork() failed */
 	/* dynamic pool */
 	int64_t			 next_tick_ms;	/* sizing and timeouts check */
 	unsigned int		 spawn_step;	/* 1, 2, 4 ... max_spawn_rate */
 	int64_t			 max_logged_ms;	/* "max_workers reached" */
+	uint64_t		 max_reached;	/* ... how many times */
 	uint64_t		 oom_kills;	/* /proc/vmstat oom_kill seen */
 };
 
@@ -254,6 +300,7 @@ struct reload {
 	struct listener		*prev_listeners;	/* accepts */
 	size_t			 nprev;
 	unsigned int		 prev_target;	/* its pool size */
+	struct errlist		 warnings;	/* for the verdict */
 };
 
 /* Why workers ended, for the metrics (worker_exits_total{reason}). */
@@ -279,6 +326,7 @@ struct control_client {
 	char			 buf[256];
 	size_t			 len;
 	int64_t			 since_ms;
+	uint64_t		 seq;		/* order of arrival */
 	unsigned int		 wait_reload;	/* answer after this reload */
 };
 
@@ -292,9 +340,11 @@ struct master {
 	struct reload		 reload;
 	int			 foreground;
 	int			 verbose;
+	const char		*pidfile;	/* -p, for every generation */
 	int64_t			 started_ms;
 	uint64_t		 exits[XR_COUNT];
 	uint64_t		 served_dead;	/* by workers now gone */
+	uint64_t		 waited_dead;
 	int			 control_fd;	/* -1 = none */
 	struct listener		 control;
 	struct control_client	 clients[CONTROL_MAX_CLIENTS];
@@ -307,7 +357,34 @@ struct conf	*conf_parse_buf(const char *name, const char *text,
 struct conf	*conf_defaults(struct errlist *errs);
 struct conf	*conf_load_lenient(const char *path);
 int		 conf_strip_comments(char *text);
+void		 conf_set_pidfile(struct conf *conf, const char *pidfile);
 void		 conf_free(struct conf *conf);
+
+/* channel.c */
+int		 chan_open(int fd[2]);
+void		 chan_close(int fd[2]);
+ssize_t		 chan_recv(int fd, void *buf, size_t len, pid_t *pid);
+int		 chan_event(const void *buf, size_t len, uint32_t *event);
+void		 chan_send(int fd, uint32_t event);
+
+/* fsafe.c */
+int		 fsafe_opendir(const char *path, int create, char *err,
+		    size_t errlen);
+int		 fsafe_split(const char *path, char *dir, size_t dirlen,
+		    const char **name, char *err, size_t errlen);
+int		 fsafe_check(int fd, const char *path, int writing, char *err,
+		    size_t errlen);
+int		 fsafe_open(const char *path, int flags, mode_t mode,
+		    int create_dirs, int *dirfd, char *err, size_t errlen);
+int		 fsafe_unlink(int dirfd, const char *name, dev_t dev, ino_t ino);
+int		 fsafe_dir_exposed(int dirfd, char *why, size_t whylen);
+
+/* pidlock.c */
+int		 pidlock_take(struct pidlock *pl, const char *path,
+		    pid_t *other, char *err, size_t errlen);
+int		 pidlock_write(struct pidlock *pl, char *err, size_t errlen);
+void		 pidlock_release(struct pidlock *pl);
+pid_t		 pidlock_holder(const char *path, char *err, size_t errlen);
 
 /* listen.c */
 int		 listen_parse(const char *spec, struct laddr out[2], size_t *n,
@@ -315,6 +392,10 @@ int		 listen_parse(const char *spec, struct laddr out[2], size_t *n,
 int		 listen_open_priv(struct listener *l, const struct laddr *a,
 		    int backlog, mode_t unix_mode, char *err, size_t errlen);
 void		 listen_close(struct listener *l, int unlink_path);
+int		 listen_check_local(const struct laddr *a, char *err,
+		    size_t errlen);
+int		 listen_set_mode_priv(struct listener *l, mode_t mode,
+		    char *err, size_t errlen);
 void		 laddr_format(const struct sockaddr *sa, socklen_t len,
 		    char *buf, size_t buflen);
 
@@ -329,6 +410,13 @@ int64_t		 now_ms(void);
 int		 socket_set_timeouts(int fd, int read_ms, int write_ms);
 void		 errlist_add(struct errlist *errs, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+void		 errlist_add_at(struct errlist *errs, const char *file,
+		    int line, const char *option, int warning,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 6, 7)));
+size_t		 errlist_errors(const struct errlist *errs, size_t from);
+void		 errlist_sort(struct errlist *errs, size_t from);
+void		 errlist_print(const struct errlist *errs, FILE *f);
 void		 errlist_free(struct errlist *errs);
 const char	*signame(int signo);
 
@@ -338,15 +426,21 @@ const char	*signame(int signo);
 #define LOG_TO_STDERR	0
 #define LOG_TO_SYSLOG	1
 #define LOG_TO_FILE	2
+#define LOG_TO_MASTER	3	/* a worker: through the channel */
+#define LOG_WORKER_LINE		1024	/* longer lines are split */
+#define LOG_WORKER_RATE		100	/* lines a second per worker ... */
+#define LOG_WORKER_BURST	500	/* ... after a burst of this many */
 void		 log_init(int target, int level);
 int		 log_open(int target, int level, int facility, const char *path,
 		    int foreground, char *err, size_t errlen);
+int		 log_resolve_target(int target, int foreground);
+void		 log_tee(int fd, int owned);
 int		 log_gettarget(void);
 int		 log_reopen(void);
-int		 log_pipe_fd(void);
-void		 log_pipe_drain(void);
-void		 log_worker_init(void);
-void		 log_worker_reopen(void);
+void		 log_worker_init(int fd);
+void		 log_worker_output(struct wout *o, pid_t pid, int slot,
+		    const char *data, size_t len, int64_t now);
+void		 log_worker_flush(struct wout *o, pid_t pid, int slot);
 void		 log_procinit(const char *name, int fatal_status, int child);
 int		 log_getlevel(void);
 void		 log_setlevel(int level);
@@ -377,8 +471,7 @@ void		 sig_worker_init(void);
 void		 sig_worker_listeners(const struct listener *l, size_t n);
 void		 sig_worker_accepting(int on);
 void		 sig_backtrace_preload(void);
-void		 sig_worker_backtrace(struct sb_slot *slot,
-		    unsigned int slotno);
+void		 sig_worker_backtrace(struct sb_slot *slot);
 int		 sig_take(int signo);
 
 /* privsep.c */
@@ -408,27 +501,42 @@ void		 pool_retire(struct master *m, struct slot *s, int told,
 		    int grace_ms, int64_t now);
 void		 pool_retire_older(struct master *m, unsigned int gen,
 		    int told, int grace_ms, int64_t now);
-void		 pool_events(struct master *m);
+void		 pool_channel(struct master *m);
 void		 pool_reset_backoff(struct pool *pool);
 int64_t		 pool_tick(struct master *m, int64_t now);
 
 /* scoreboard.c */
 int		 sb_create(struct scoreboard *sb, unsigned int nslots);
 void		 sb_destroy(struct scoreboard *sb);
+struct sb_slot	*sb_at(const struct scoreboard *sb, unsigned int i);
+struct sb_slot	*sb_isolate(struct scoreboard *sb, unsigned int i);
 void		 sb_reset(struct sb_slot *slot, uint32_t generation);
 void		 sb_clear(struct sb_slot *slot);
 void		 sb_set_state(struct sb_slot *slot, uint32_t state);
 void		 sb_set_client(struct sb_slot *slot, const char *client);
 void		 sb_set_exit(struct sb_slot *slot, uint32_t reason);
 void		 sb_served(struct sb_slot *slot, uint64_t served,
-		    uint64_t rss_kb);
+		    uint64_t waited);
+void		 sb_set_rss(struct sb_slot *slot, uint64_t rss_kb);
 struct sb_slot	 sb_read(const struct sb_slot *slot);
 const char	*sb_state_name(uint32_t state);
+
+/* detach.c */
+void		 detach_start(int keep_stderr);
+int		 detach_pending(void);
+void		 detach_done(int status);
 
 /* worker.c */
 __dead void	 worker_main(struct worker *w);
 
+/* client.c */
+int		 client_signal(const struct conf *conf, const char *cmd);
+int		 client_reload(const struct conf *conf);
+int		 client_status(const struct conf *conf, const char *format);
+
 /* master.c */
+int		 master_main(struct conf *conf, const char *pidfile,
+		    int foreground, int verbose);
 int		 master_open(struct master *m);
 int		 master_run(struct master *m);
 int		 master_pool_ready(struct master *m);
@@ -440,7 +548,7 @@ int		 listeners_setup(const struct conf *conf, struct listener *old,
 		    struct listener **closing, size_t *nclosing,
 		    struct errlist *errs);
 void		 listeners_apply(const struct conf *conf, struct listener *ls,
-		    size_t n);
+		    size_t n, struct errlist *warn);
 void		 reload_start(struct master *m);
 void		 reload_progress(struct master *m, int64_t now);
 void		 reload_abandon(struct master *m, const char *why);
@@ -454,8 +562,8 @@ void		 control_dispatch(struct master *m, struct pollfd *pfd,
 		    nfds_t n);
 void		 control_reload_done(struct master *m, int ok,
 		    const struct errlist *errs);
-int		 control_command(const char *path, const char *cmd, int out,
-		    int err);
+int		 control_timeout(struct master *m, int64_t now);
+void		 control_expire(struct master *m, int64_t now);
 size_t		 status_render(struct master *m, const char *format,
 		    char **out);
 

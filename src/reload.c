@@ -52,7 +52,8 @@
 
 #define POOL_ABANDON_GRACE_MS	1000	/* then SIGTERM */
 
-static void	reload_keep(struct conf *new, const struct conf *old);
+static void	reload_keep(struct conf *new, const struct conf *old,
+		    struct errlist *warn);
 static void	reload_fail(struct master *m, struct errlist *errs);
 
 /*
@@ -62,18 +63,25 @@ static void	reload_fail(struct master *m, struct errlist *errs);
  * block; a single one is waited on in accept(2) itself).
  */
 void
-listeners_apply(const struct conf *conf, struct listener *ls, size_t n)
+listeners_apply(const struct conf *conf, struct listener *ls, size_t n,
+    struct errlist *warn)
 {
 	struct listener	*l;
+	char		 err[PATH_MAX + 128] = "";
 	size_t		 i;
 	int		 secs, fl;
 
 	for (i = 0; i < n; i++) {
 		l = &ls[i];
 		(void)listen(l->fd, conf->backlog);
-		if (l->addr.family == AF_UNIX)
-			(void)chmod(l->addr.text + 5, conf->unix_mode);
-		else {
+		if (l->addr.family == AF_UNIX) {
+			if (listen_set_mode_priv(l, conf->unix_mode, err,
+			    sizeof(err)) == -1 && warn != NULL)
+				errlist_add_at(warn, conf->file, 0, "unix_mode",
+				    1, "%s", err);
+			else if (warn == NULL && *err != '\0')
+				log_warnx("unix_mode: %s", err);
+		} else {
 			secs = (conf->defer_accept_ms + 999) / 1000;
 			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
 			    &secs, sizeof(secs));
@@ -101,7 +109,7 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
     size_t *nclosing, struct errlist *errs)
 {
 	struct listener	*l;
-	char		 err[256];
+	char		 err[PATH_MAX + 128];
 	size_t		 i, j, n = 0;
 	int		*used = NULL, failed = 0;
 
@@ -120,7 +128,8 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 			*l = old[j];	/* the same socket */
 		} else if (listen_open_priv(l, &conf->listen[i], conf->backlog,
 		    conf->unix_mode, err, sizeof(err)) == -1) {
-			errlist_add(errs, "%s", err);
+			errlist_add_at(errs, conf->file, conf->listen[i].line,
+			    "listen", 0, "%s", err);
 			failed = 1;
 			break;
 		}
@@ -139,7 +148,7 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 		*out = NULL;
 		return -1;
 	}
-	listeners_apply(conf, *out, n);
+	listeners_apply(conf, *out, n, errs);
 	*nout = n;
 	*closing = NULL;
 	*nclosing = 0;
@@ -152,19 +161,29 @@ listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
 	return 0;
 }
 
-/* Settings a reload cannot change: keep the running ones, and say so. */
+/*
+ * Settings a reload cannot change: keep the running ones, and say so in
+ * warnings (logged, and part of the verdict `-s reload` prints).
+ */
 static void
-reload_keep(struct conf *new, const struct conf *old)
+reload_keep(struct conf *new, const struct conf *old, struct errlist *warn)
 {
 	if (strcmp(new->pidfile, old->pidfile) != 0)
-		log_warnx("reload: pidfile changes need a restart: keeping %s",
-		    old->pidfile);
+		errlist_add_at(warn, new->file, 0, "pidfile", 1, "changes "
+		    "need a restart: keeping %s", old->pidfile);
+	if (strcmp(new->control_socket, old->control_socket) != 0)
+		errlist_add_at(warn, new->file, 0, "control_socket", 1,
+		    "changes need a restart: keeping %s",
+		    *old->control_socket ? old->control_socket : "none");
 	if (new->log_target != old->log_target ||
 	    strcmp(new->log_file, old->log_file) != 0 ||
 	    new->syslog_facility != old->syslog_facility)
-		log_warnx("reload: log_target, log_file and syslog_facility "
-		    "changes need a restart: keeping the running ones");
+		errlist_add_at(warn, new->file, 0, "log_target", 1, "log_target, "
+		    "log_file and syslog_facility changes need a restart: "
+		    "keeping the running ones");
 	strlcpy(new->pidfile, old->pidfile, sizeof(new->pidfile));
+	strlcpy(new->control_socket, old->control_socket,
+	    sizeof(new->control_socket));
 	new->log_target = old->log_target;
 	strlcpy(new->log_file, old->log_file, sizeof(new->log_file));
 	new->syslog_facility = old->syslog_facility;
@@ -177,7 +196,8 @@ reload_fail(struct master *m, struct errlist *errs)
 
 	m->reload.failed++;
 	for (i = 0; i < errs->n; i++)
-		log_msg(LOG_ERR, "reload: %s", errs->msg[i]);
+		if (!errs->rec[i].warning)
+			log_msg(LOG_ERR, "reload: %s", errs->msg[i]);
 	log_msg(LOG_ERR, "reload failed: still serving generation %u with "
 	    "the previous configuration", m->pool.generation);
 	notify("READY=1\nSTATUS=reload failed (%zu errors), generation %u "
@@ -193,11 +213,11 @@ reload_fail(struct master *m, struct errlist *errs)
 void
 reload_start(struct master *m)
 {
-	struct errlist	 errs = { NULL, 0 };
+	struct errlist	 errs = { 0 };
 	struct conf	*conf;
 	struct listener	*ls, *closing;
 	struct timespec	 ts;
-	size_t		 nls, nclosing;
+	size_t		 nls, nclosing, i;
 	int64_t		 now = now_ms();
 
 	if (m->reload.active) {
@@ -219,17 +239,22 @@ reload_start(struct master *m)
 		errlist_free(&errs);
 		return;
 	}
-	reload_keep(conf, m->conf);
+	if (m->pidfile != NULL)
+		conf_set_pidfile(conf, m->pidfile);
+	reload_keep(conf, m->conf, &errs);
 	if (geteuid() != 0 && *conf->user != '\0' && conf->uid != geteuid())
 		errlist_add(&errs, "cannot switch workers to user %s: the "
 		    "master does not run as root", conf->user);
-	if (errs.n > 0 || listeners_setup(conf, m->listeners, m->nlisteners,
-	    &ls, &nls, &closing, &nclosing, &errs) == -1) {
+	if (errlist_errors(&errs, 0) > 0 || listeners_setup(conf,
+	    m->listeners, m->nlisteners, &ls, &nls, &closing, &nclosing,
+	    &errs) == -1) {
 		reload_fail(m, &errs);
 		errlist_free(&errs);
 		conf_free(conf);
 		return;
 	}
+	for (i = 0; i < errs.n; i++)
+		log_warnx("reload: %s", errs.msg[i]);
 	/* The switch: nothing below can fail.  The previous configuration,
 	   listener set and pool size are kept until the new generation
 	   accepts: the old generation serves with them meanwhile
@@ -250,6 +275,8 @@ reload_start(struct master *m)
 	m->pool.permanent = 0;
 	m->reload.active = 1;
 	m->reload.ready = 0;
+	errlist_free(&m->reload.warnings);
+	m->reload.warnings = errs;	/* for the verdict */
 	log_notice("reload: configuration accepted, starting generation %u; "
 	    "the running workers serve until it accepts", m->pool.generation);
 }
@@ -279,7 +306,7 @@ reload_forget_previous(struct reload *r)
 void
 reload_abandon(struct master *m, const char *why)
 {
-	struct errlist	 errs = { NULL, 0 };
+	struct errlist	 errs = { 0 };
 	unsigned int	 i, gen = m->pool.generation;
 	size_t		 j, k;
 	int64_t		 now = now_ms();
@@ -308,7 +335,7 @@ reload_abandon(struct master *m, const char *why)
 	conf_free(m->conf);
 	m->conf = m->reload.prev_conf;
 	m->reload.prev_conf = NULL;
-	listeners_apply(m->conf, m->listeners, m->nlisteners);
+	listeners_apply(m->conf, m->listeners, m->nlisteners, NULL);
 	log_setlevel(m->verbose ? LOG_DEBUG : m->conf->log_level);
 	m->pool.generation = gen - 1;
 	m->pool.target = m->reload.prev_target;
@@ -316,6 +343,7 @@ reload_abandon(struct master *m, const char *why)
 	pool_reset_backoff(&m->pool);
 
 	errlist_add(&errs, "generation %u %s", gen, why);
+	errlist_free(&m->reload.warnings);
 	m->reload.active = 0;
 	m->reload.pending = 0;
 	m->reload.failed++;
@@ -360,7 +388,8 @@ reload_progress(struct master *m, int64_t now)
 		    "%s", m->pool.generation, m->pool.target,
 		    m->conf->service);
 		master_title(m);
-		control_reload_done(m, 1, NULL);
+		control_reload_done(m, 1, &m->reload.warnings);
+		errlist_free(&m->reload.warnings);
 	}
 	if (!m->reload.ready || pool_older(&m->pool, m->pool.generation) > 0)
 		return;

@@ -19,10 +19,11 @@
  * worker (Apache's scoreboard, Postfix's status "gossip").
  *
  * The master maps it before the first fork and unmaps it at exit; a
- * worker writes only its own slot, with relaxed atomic stores (single
- * writer); the master reads any slot.  What a worker writes is advisory:
- * it informs log lines and pool sizing, never a security decision, and
- * the master never trusts a pid read from it.
+ * worker unmaps every slot but its own at birth, and writes it with
+ * relaxed atomic stores (single writer); the master reads any slot.
+ * What a worker writes is advisory: it informs log lines, status and
+ * pool sizing, never a security decision, and can mislead the master
+ * about that worker only; the master never trusts a pid read from it.
  */
 
 #include <sys/mman.h>
@@ -35,30 +36,63 @@
 #define SB_STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define SB_LOAD(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 
+/*
+ * Map the scoreboard: one page per slot, so that a worker can keep its
+ * own slot and give up the others (sb_isolate()); pages are only backed
+ * once a slot is used.
+ */
 int
 sb_create(struct scoreboard *sb, unsigned int nslots)
 {
 	long	page = sysconf(_SC_PAGESIZE);
-	size_t	size = nslots * sizeof(struct sb_slot);
+	size_t	stride;
 	void	*p;
 
-	size = (size + page - 1) / page * page;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED |
-	    MAP_ANONYMOUS, -1, 0);
+	stride = (sizeof(struct sb_slot) + page - 1) / page * page;
+	p = mmap(NULL, stride * nslots, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
-	sb->slots = p;
+	sb->base = p;
 	sb->nslots = nslots;
-	sb->size = size;
+	sb->stride = stride;
+	sb->size = stride * nslots;
 	return 0;
 }
 
 void
 sb_destroy(struct scoreboard *sb)
 {
-	if (sb->slots != NULL)
-		munmap(sb->slots, sb->size);
+	if (sb->base != NULL)
+		munmap(sb->base, sb->size);
 	memset(sb, 0, sizeof(*sb));
+}
+
+/* Slot i (i < nslots). */
+struct sb_slot *
+sb_at(const struct scoreboard *sb, unsigned int i)
+{
+	return (struct sb_slot *)(sb->base + (size_t)i * sb->stride);
+}
+
+/*
+ * A new worker, first thing after the fork: unmap every slot but its
+ * own, so that it can neither read nor write its siblings' (an anonymous
+ * shared mapping cannot be mapped again).  Returns its slot, or NULL.
+ */
+struct sb_slot *
+sb_isolate(struct scoreboard *sb, unsigned int i)
+{
+	char	*mine = sb->base + (size_t)i * sb->stride;
+	size_t	 after = sb->size - (size_t)(i + 1) * sb->stride;
+
+	if ((i > 0 && munmap(sb->base, mine - sb->base) == -1) ||
+	    (after > 0 && munmap(mine + sb->stride, after) == -1))
+		return NULL;
+	sb->base = mine;
+	sb->nslots = 1;
+	sb->size = sb->stride;
+	return (struct sb_slot *)mine;
 }
 
 /* Master, before a fork: a clean slot for the new worker. */
@@ -69,6 +103,7 @@ sb_reset(struct sb_slot *slot, uint32_t generation)
 	SB_STORE(&slot->state, SB_STARTING);
 	SB_STORE(&slot->exit_reason, SB_EXIT_NONE);
 	SB_STORE(&slot->served, 0);
+	SB_STORE(&slot->waited, 0);
 	SB_STORE(&slot->rss_kb, 0);
 	SB_STORE(&slot->changed_ms, now_ms());
 	SB_STORE(&slot->generation, generation);
@@ -109,10 +144,18 @@ sb_set_exit(struct sb_slot *slot, uint32_t reason)
 	sb_set_state(slot, SB_RETIRING);
 }
 
+/* Worker: after a connection, its totals. */
 void
-sb_served(struct sb_slot *slot, uint64_t served, uint64_t rss_kb)
+sb_served(struct sb_slot *slot, uint64_t served, uint64_t waited)
 {
 	SB_STORE(&slot->served, served);
+	SB_STORE(&slot->waited, waited);
+}
+
+/* Worker: its peak resident size. */
+void
+sb_set_rss(struct sb_slot *slot, uint64_t rss_kb)
+{
 	SB_STORE(&slot->rss_kb, rss_kb);
 }
 
@@ -133,6 +176,7 @@ sb_read(const struct sb_slot *slot)
 	copy.served = SB_LOAD(&slot->served);
 	copy.changed_ms = SB_LOAD(&slot->changed_ms);
 	copy.rss_kb = SB_LOAD(&slot->rss_kb);
+	copy.waited = SB_LOAD(&slot->waited);
 	memcpy(copy.client, slot->client, sizeof(copy.client));
 	copy.client[sizeof(copy.client) - 1] = '\0';
 	if (copy.state >= SB_NSTATES)

@@ -196,7 +196,6 @@ sig_worker_init(void)
 }
 
 static struct sb_slot	*bt_slot;	/* the worker's, for its handler */
-static unsigned int	 bt_slotno;
 
 /* Async-signal-safe: append s to buf (of size len) at *off. */
 static void
@@ -240,12 +239,9 @@ sig_backtrace_sighandler(int signo)
 	int		 n, saved_errno = errno;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sig_append(buf, sizeof(buf), &off, "worker ");
-	sig_append_num(buf, sizeof(buf), &off, bt_slotno);
-	sig_append(buf, sizeof(buf), &off, "[");
-	sig_append_num(buf, sizeof(buf), &off, getpid());
-	sig_append(buf, sizeof(buf), &off, "]: warning: request_timeout_soft:"
-	    " busy with ");
+	/* "<4>": a warning, in the form the master reads (log.c) */
+	sig_append(buf, sizeof(buf), &off, "<4>request_timeout_soft: busy "
+	    "with ");
 	sig_append(buf, sizeof(buf), &off, bt_slot->client[0] ?
 	    bt_slot->client : "-");
 	sig_append(buf, sizeof(buf), &off, " for ");
@@ -273,12 +269,11 @@ sig_backtrace_preload(void)
 
 /* A worker: SIGUSR1 writes its backtrace (request_timeout_soft). */
 void
-sig_worker_backtrace(struct sb_slot *slot, unsigned int slotno)
+sig_worker_backtrace(struct sb_slot *slot)
 {
 	struct sigaction	 sa;
 
 	bt_slot = slot;
-	bt_slotno = slotno;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = sig_backtrace_sighandler;

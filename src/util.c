@@ -192,27 +192,113 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Append a record: where (file, line, option: any may be NULL or 0), how
+ * grave (warning), and what.  Its text, "FILE:LINE: option: message"
+ * ("FILE:LINE: warning: option: message"), is made here, once, for the
+ * printing.
+ */
+static void
+errlist_vadd(struct errlist *errs, const char *file, int line,
+    const char *option, int warning, const char *fmt, va_list ap)
+{
+	struct errmsg	 *nr;
+	char		**nm, *text, *full, where[PATH_MAX + 32] = "";
+	int		  n;
+
+	if (errs == NULL || vasprintf(&text, fmt, ap) == -1)
+		return;
+	if (file != NULL && line > 0)
+		snprintf(where, sizeof(where), "%s:%d: ", file, line);
+	else if (file != NULL)
+		snprintf(where, sizeof(where), "%s: ", file);
+	n = asprintf(&full, "%s%s%s%s%s", where, warning ? "warning: " : "",
+	    option != NULL ? option : "", option != NULL ? ": " : "", text);
+	if (n == -1) {
+		free(text);
+		return;
+	}
+	nm = reallocarray(errs->msg, errs->n + 1, sizeof(*nm));
+	if (nm != NULL)
+		errs->msg = nm;
+	nr = reallocarray(errs->rec, errs->n + 1, sizeof(*nr));
+	if (nr != NULL)
+		errs->rec = nr;
+	if (nm == NULL || nr == NULL) {
+		free(text);
+		free(full);
+		return;
+	}
+	nr = &errs->rec[errs->n];
+	nr->line = line;
+	nr->warning = warning;
+	nr->text = text;
+	errs->msg[errs->n++] = full;
+}
+
+/* An error without a place (a whole file, a system call). */
 void
 errlist_add(struct errlist *errs, const char *fmt, ...)
 {
-	va_list	  ap;
-	char	**n, *m;
+	va_list	ap;
 
-	if (errs == NULL)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) == -1)
-		m = NULL;
+	errlist_vadd(errs, NULL, 0, NULL, 0, fmt, ap);
 	va_end(ap);
-	if (m == NULL)
-		return;
-	n = reallocarray(errs->msg, errs->n + 1, sizeof(*n));
-	if (n == NULL) {
-		free(m);
-		return;
+}
+
+/* An error or a warning at FILE:LINE, about option. */
+void
+errlist_add_at(struct errlist *errs, const char *file, int line,
+    const char *option, int warning, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	errlist_vadd(errs, file, line, option, warning, fmt, ap);
+	va_end(ap);
+}
+
+/* The errors (not warnings) among records [from, n). */
+size_t
+errlist_errors(const struct errlist *errs, size_t from)
+{
+	size_t	i, n = 0;
+
+	for (i = from; i < errs->n; i++)
+		if (errs->rec == NULL || !errs->rec[i].warning)
+			n++;
+	return n;
+}
+
+/* Sort records [from, n) by line, stably, so they read top to bottom. */
+void
+errlist_sort(struct errlist *errs, size_t from)
+{
+	struct errmsg	 r;
+	size_t		 i, j;
+	char		*m;
+
+	for (i = from + 1; i < errs->n; i++) {
+		m = errs->msg[i];
+		r = errs->rec[i];
+		for (j = i; j > from && errs->rec[j - 1].line > r.line; j--) {
+			errs->msg[j] = errs->msg[j - 1];
+			errs->rec[j] = errs->rec[j - 1];
+		}
+		errs->msg[j] = m;
+		errs->rec[j] = r;
 	}
-	errs->msg = n;
-	errs->msg[errs->n++] = m;
+}
+
+/* Print every record, one per line, "preforkd: " first. */
+void
+errlist_print(const struct errlist *errs, FILE *f)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(f, "preforkd: %s\n", errs->msg[i]);
 }
 
 void
@@ -220,10 +306,15 @@ errlist_free(struct errlist *errs)
 {
 	size_t	i;
 
-	for (i = 0; i < errs->n; i++)
+	for (i = 0; i < errs->n; i++) {
 		free(errs->msg[i]);
+		if (errs->rec != NULL)
+			free(errs->rec[i].text);
+	}
 	free(errs->msg);
+	free(errs->rec);
 	errs->msg = NULL;
+	errs->rec = NULL;
 	errs->n = 0;
 }
 

@@ -48,9 +48,13 @@
 
 #include "preforkd.h"
 
+extern char	**environ;
+
 #define WORKER_BACKOFF_MS	100	/* after EMFILE, ENFILE, ENOBUFS */
 
 static void	worker_close_fds(struct worker *w);
+static void	worker_stdio(struct worker *w);
+static void	worker_env(struct worker *w);
 static void	worker_init(struct worker *w);
 static int	worker_accept(struct worker *w, struct sockaddr_storage *ss,
 		    socklen_t *sslen, struct listener **lp);
@@ -121,6 +125,46 @@ worker_close_fds(struct worker *w)
 	}
 }
 
+/*
+ * stdin from /dev/null; stdout and stderr to the master on the channel
+ * (what the worker, a library or a program it runs writes is logged by
+ * the master as this worker's), and so does the log.
+ */
+static void
+worker_stdio(struct worker *w)
+{
+	int	fd;
+
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    dup2(fd, STDIN_FILENO) == -1 ||
+	    dup2(w->event_fd, STDOUT_FILENO) == -1 ||
+	    dup2(w->event_fd, STDERR_FILENO) == -1)
+		_exit(EXIT_TEMPFAIL);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	log_worker_init(STDERR_FILENO);
+}
+
+/*
+ * The environment of a worker: worker_env, and nothing else of the
+ * master's (a secret exported in root's shell stays there; so do
+ * NOTIFY_SOCKET and the like, which are the master's business).
+ */
+static void
+worker_env(struct worker *w)
+{
+	static char	*none[1] = { NULL };
+	size_t		 i;
+
+	if (clearenv() != 0)
+		_exit(EXIT_TEMPFAIL);
+	environ = none;		/* empty, not NULL: for execve(2) and loops */
+	for (i = 0; w->conf->worker_env != NULL && w->conf->worker_env[i];
+	    i++)
+		if (putenv(w->conf->worker_env[i]) != 0)
+			_exit(EXIT_TEMPFAIL);
+}
+
 static void
 worker_init(struct worker *w)
 {
@@ -131,11 +175,9 @@ worker_init(struct worker *w)
 	snprintf(name, sizeof(name), "worker %u", w->slot);
 	log_procinit(name, EXIT_TEMPFAIL, 1);
 	setproctitle("worker");
-	unsetenv("NOTIFY_SOCKET");	/* only the master talks to systemd */
-
-	log_worker_init();
+	worker_stdio(w);
 	worker_close_fds(w);
-	log_worker_reopen();
+	worker_env(w);
 	privsep_drop(w->conf);
 
 	/* After the drop: a credential change clears the death signal. */
@@ -179,7 +221,7 @@ worker_init(struct worker *w)
 	}
 	handler_io_track(w->sb);
 	sig_worker_listeners(w->listeners, w->nlisteners);
-	sig_worker_backtrace(w->sb, w->slot);
+	sig_worker_backtrace(w->sb);
 	log_debug("started, request cap %lu, age limit %lld ms", w->cap,
 	    (long long)(w->retire_at_ms ? w->retire_at_ms - w->started_ms :
 	    0));
@@ -209,15 +251,7 @@ worker_leaving(struct worker *w)
 static void
 worker_announce(const struct worker *w, uint32_t event)
 {
-	struct worker_event	ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.slot = w->slot;
-	ev.generation = w->generation;
-	ev.event = event;
-	/* non-blocking, atomic (< PIPE_BUF); if the pipe is full, the
-	   master starts the replacement when this worker exits */
-	(void)write(w->event_fd, &ev, sizeof(ev));
+	chan_send(w->event_fd, event);
 }
 
 /*
@@ -250,24 +284,35 @@ worker_accept_wait(struct worker *w, struct sockaddr_storage *ss,
 	struct timespec		 ts;
 	struct listener		*l = &w->listeners[0];
 	struct pollfd		 pfd;
-	int			 fd, n;
+	int			 fd, n, queued;
 
 	for (;;) {
 		if (worker_leaving(w) != SB_EXIT_NONE)
 			return -1;
+		/* A connection already queued when this worker comes for it
+		   waited for a free worker: the pool was full (status). */
+		queued = 0;
 		if (w->epfd != -1) {
-			n = epoll_wait(w->epfd, &ev, 1, -1);
+			if ((n = epoll_wait(w->epfd, &ev, 1, 0)) > 0)
+				queued = 1;
+			else
+				n = epoll_wait(w->epfd, &ev, 1, -1);
 			if (n == -1 && errno != EINTR && errno != EBADF)
 				fatal("epoll_wait");
 			if (n <= 0)
 				continue;
 			l = ev.data.ptr;
+		} else {
+			pfd.fd = l->fd;
+			pfd.events = POLLIN;
+			queued = poll(&pfd, 1, 0) > 0;
 		}
 		*sslen = sizeof(*ss);
 		fd = accept4(l->fd, (struct sockaddr *)ss, sslen,
 		    SOCK_CLOEXEC);
 		if (fd != -1) {
 			*lp = l;
+			w->waited += queued;
 			return fd;
 		}
 		switch (errno) {
@@ -377,6 +422,24 @@ worker_rss_kb(void)
 }
 
 /*
+ * The peak RSS for the scoreboard: after every connection with
+ * max_worker_rss (it decides), else at most once a second.
+ */
+static uint64_t
+worker_rss(struct worker *w)
+{
+	int64_t	now = now_ms();
+
+	if (w->conf->max_worker_rss_kb > 0 || w->rss_at_ms == 0 ||
+	    now - w->rss_at_ms >= 1000) {
+		w->rss_kb = worker_rss_kb();
+		w->rss_at_ms = now;
+		sb_set_rss(w->sb, w->rss_kb);
+	}
+	return w->rss_kb;
+}
+
+/*
  * Accept and serve until a retirement: the request cap (announced when
  * the last connection is accepted, so that the master starts the
  * replacement while it is served), max_worker_rss, max_worker_age, or the
@@ -388,11 +451,12 @@ worker_main(struct worker *w)
 	struct sockaddr_storage	 ss;
 	struct listener		*l;
 	socklen_t		 sslen;
-	uint64_t		 rss = 0;
+	uint64_t		 rss;
 	int			 fd, last;
 
 	worker_init(w);
 	sb_set_state(w->sb, SB_IDLE);
+	(void)worker_rss(w);
 	worker_announce(w, EV_READY);
 	for (;;) {
 		sb_set_state(w->sb, SB_IDLE);
@@ -404,9 +468,8 @@ worker_main(struct worker *w)
 			worker_announce(w, EV_RETIRING);
 		sb_set_state(w->sb, last ? SB_RETIRING : SB_BUSY);
 		worker_serve(w, fd, &ss, sslen, l);
-		if (w->conf->max_worker_rss_kb > 0)
-			rss = worker_rss_kb();
-		sb_served(w->sb, ++w->served, rss);
+		rss = worker_rss(w);
+		sb_served(w->sb, ++w->served, w->waited);
 		sb_set_client(w->sb, "");
 		if (last)
 			worker_exit(w, SB_EXIT_REQUESTS);

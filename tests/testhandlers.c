@@ -28,7 +28,8 @@
  *   fdhog      holds two more descriptors than a worker needs (opened at
  *              init), then greets each client with "ok\n": with a
  *              descriptor limit just above what the master uses, its
- *              accept(2) meets EMFILE.
+ *              accept(2) meets EMFILE;
+ *   evil       acts as a compromised worker (evilhandler.c).
  */
 
 #include <sys/prctl.h>
@@ -45,6 +46,7 @@
 
 int	preforkd_main(int, char *[]);
 int	handler_register(const struct handler *);
+int	evil_register(void);
 
 static int	privcheck_serve(struct handler_conn *);
 static int	fdhog_init(const struct handler_env *, void **);
@@ -217,7 +219,8 @@ main(int argc, char *argv[])
 	    handler_register(&handler_fdhog) == -1 ||
 	    handler_register(&handler_spin) == -1 ||
 	    handler_register(&handler_slow) == -1 ||
-	    handler_register(&handler_crash) == -1) {
+	    handler_register(&handler_crash) == -1 ||
+	    evil_register() == -1) {
 		fprintf(stderr, "preforkd-test: cannot register handlers\n");
 		return 1;
 	}

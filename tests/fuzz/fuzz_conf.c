@@ -32,7 +32,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct errlist	 errs = { NULL, 0 };
+	struct errlist	 errs = { 0 };
 	struct conf	*conf;
 	char		*text;
 	size_t		 i;

@@ -99,7 +99,7 @@ check(r.returncode == 1 and "bind 127.0.0.1:%d: Address already in use"
 busy.close()
 
 # The shipped sample configuration is valid.
-sample = os.path.join(os.environ["top_srcdir"], "etc", "preforkd.conf")
+sample = os.path.join(os.environ["top_builddir"], "etc", "preforkd.conf")
 r = run("-t", "-c", sample)
 check(r.returncode == 0, "the shipped etc/preforkd.conf is valid: %s"
       % r.stderr.strip())

@@ -21,7 +21,7 @@ with open(os.path.join(top, "src", "conf.c")) as f:
 check(len(options) >= 11, "conf.c declares %d options" % len(options))
 with open(man5) as f:
     page = f.read()
-with open(os.path.join(top, "etc", "preforkd.conf")) as f:
+with open(os.path.join(build, "etc", "preforkd.conf")) as f:
     sample = f.read()
 for o in options:
     check(re.search(r"^\.It Ic %s\b" % o, page, re.M),

@@ -62,6 +62,19 @@ try:
     r = subprocess.run([prog, "-t", "-c", dest + dirs["sysconfdir"] +
                         "/preforkd.conf"], capture_output=True, text=True)
     check(r.returncode == 0, "the installed configuration is valid")
+    # Issue 8 (D18): the sample named /usr/local/var whatever the build's
+    # --localstatedir and --runstatedir (distcheck's prefix shows it).
+    sample = open(dest + dirs["sysconfdir"] + "/preforkd.conf").read()
+    for line in ('#pidfile = "%s/preforkd/preforkd.pid"'
+                 % os.environ["runstatedir"],
+                 '#control_socket = "%s/preforkd/preforkd.ctl"'
+                 % os.environ["runstatedir"],
+                 '#log_file = "%s/log/preforkd.log"'
+                 % os.environ["localstatedir"]):
+        check(line in sample, "the installed sample has this build's "
+              "paths: %s" % line)
+    check("@" not in sample,
+          "no placeholder is left in the sample")
     unit = open(dest + dirs["systemdsystemunitdir"] +
                 "/preforkd.service").read()
     check("ExecStart=%s/preforkd -f -c %s/preforkd.conf" % (

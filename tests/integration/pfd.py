@@ -42,11 +42,29 @@ def skip(msg):
     sys.exit(SKIP)
 
 
+_failed = []
+
+
 def check(cond, msg):
-    """Assert a behaviour: fail the test with msg when cond is false."""
+    """Assert a behaviour: fail the test with msg when cond is false.
+    With PFD_KEEP_GOING set, note the failure and go on (the test exits 1
+    at the end): to see every check a change breaks, e.g. on old code."""
     if not cond:
-        fail(msg)
+        if os.environ.get("PFD_KEEP_GOING") is None:
+            fail(msg)
+        log("FAIL: " + msg)
+        _failed.append(msg)
+        return
     log("ok: " + msg)
+
+
+@atexit.register
+def _exit_status():
+    """Registered first, so it runs last, after every daemon is stopped."""
+    if _failed:
+        log("%d checks failed" % len(_failed))
+        sys.stdout.flush()
+        os._exit(1)
 
 
 def is_root():
@@ -61,7 +79,9 @@ def wait_for(pred, timeout=10.0, interval=0.02, what="condition"):
         if v:
             return v
         if time.monotonic() > deadline:
-            fail("timed out after %.1fs waiting for %s" % (timeout, what))
+            check(False, "timed out after %.1fs waiting for %s"
+                  % (timeout, what))
+            return None
         time.sleep(interval)
 
 
@@ -236,6 +256,15 @@ class Daemon:
                      % (self.proc.returncode, pattern, self.log()))
             return len(re.findall(pattern, self.log())) >= count
         wait_for(found, timeout, what=what or repr(pattern))
+
+    def status(self, *fmt):
+        """`preforkd status [fmt]` of this daemon, as text; fails the test
+        if the command does."""
+        r = subprocess.run([PREFORKD, "-c", self.conf_path, "status"] +
+                           list(fmt), capture_output=True, text=True)
+        if r.returncode != 0:
+            fail("status %s: %s" % (fmt, r.stderr))
+        return r.stdout
 
     def addresses(self):
         return re.findall(r"listening on (\S+)", self.log())

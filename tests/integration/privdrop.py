@@ -72,9 +72,11 @@ for w in workers:
     fds = sorted(int(f) for f in os.listdir("/proc/%d/fd" % w))
     targets = [os.readlink("/proc/%d/fd/%d" % (w, f)) for f in fds]
     check(fds == [0, 1, 2, 3, 4] and targets[3].startswith("socket:") and
-          targets[4].startswith("pipe:"),
-          "worker holds only 0, 1, 2, its listener and its event pipe to "
-          "the master: %s" % targets)
+          targets[4].startswith("socket:") and targets[0] == "/dev/null"
+          and targets[1] == targets[2] == targets[4],
+          "worker holds only stdin (/dev/null), its listener and its "
+          "channel to the master (also its stdout and stderr): %s"
+          % targets)
     check(not any(t.endswith("preforkd.ctl") for t in targets),
           "worker does not hold the control socket")
     check(not any("preforkd.pid" in t for t in targets),

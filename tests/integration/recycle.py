@@ -29,7 +29,7 @@ c.sendall(b"^late$")
 check(pfd.recv_exact(c, 4) == b"mbuf", "a worker past its age still serves "
       "its connection")
 c.close()
-d.wait_log(r"exited: max_worker_age reached after 1 connections")
+d.wait_log(r"exited: max_worker_age reached after 1 connection\b")
 check(True, "then retires")
 check(d.stop() == 0, "clean stop")
 
@@ -38,7 +38,7 @@ d = pfd.Daemon("recycle-rss", pfd.default_conf(workers=2,
                                                max_worker_rss="1K"))
 for i in range(10):
     pfd.incr_session(d.port())
-d.wait_log(r"exited: max_worker_rss exceeded after 1 connections", count=8)
+d.wait_log(r"exited: max_worker_rss exceeded after 1 connection\b", count=8)
 check(True, "max_worker_rss: workers retire after the connection that "
       "crossed it")
 check(d.stop() == 0, "clean stop")
@@ -60,5 +60,5 @@ check(True, "and it serves meanwhile")
 c.sendall(b"^x$")
 check(pfd.recv_exact(c, 1) == b"y", "the last connection completes")
 c.close()
-d.wait_log(r"worker %d exited: request cap reached after 1 connections" % w)
+d.wait_log(r"worker %d exited: request cap reached after 1 connection\b" % w)
 check(d.stop() == 0, "clean stop")

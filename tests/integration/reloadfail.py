@@ -17,7 +17,8 @@ from pfd import check
 
 pfd.PREFORKD = os.environ["PREFORKD_TEST"]
 GOOD = pfd.default_conf(workers=3, max_requests=20, graceful_timeout="2s")
-BAD = pfd.default_conf(workers=3, service="crash", graceful_timeout="2s")
+# (another size: the undo must restore the old generation's)
+BAD = pfd.default_conf(workers=5, service="crash", graceful_timeout="2s")
 
 d = pfd.Daemon("reloadfail", GOOD)
 port = d.port()

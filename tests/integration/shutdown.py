@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """shutdown: SIGTERM and SIGINT stop every worker and the master (exit 0)
 and remove unix sockets; workers never outlive a master killed with
-SIGKILL; no zombie is left behind after load."""
+SIGKILL; no zombie is left behind after load; a worker that ignores the
+fast stop is killed a second later."""
 
 import os
+import re
 import signal
+import time
 
 import pfd
 from pfd import check
@@ -60,3 +63,17 @@ kids = pfd.wait_for(settled, timeout=10,
 check(all(pfd.alive(k) for k in kids), "no zombie children after 60 "
       "recycles, pool back to 3 (%d children)" % len(kids))
 check(d.stop() == 0, "clean stop")
+
+# A worker that does not die on SIGTERM (here: stopped) gets SIGKILL one
+# second later (issue 8, E26): the fast stop ends, whatever workers do.
+d = pfd.Daemon("shutdown-stuck", pfd.default_conf(workers=2))
+workers = d.wait_workers(2)
+os.kill(workers[0], signal.SIGSTOP)
+t0 = time.monotonic()
+rc = d.stop(signal.SIGTERM, timeout=10)
+took = time.monotonic() - t0
+check(rc == 0 and not any(pfd.alive(w) for w in workers),
+      "a stopped worker is killed and the master exits 0")
+check(took < 4, "within the escalation (SIGKILL after 1 s): %.1f s" % took)
+check(re.search(r"1 worker still alive after 1000 ms: killing", d.log()),
+      "the escalation is logged")

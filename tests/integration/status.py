@@ -14,14 +14,6 @@ import pfd
 from pfd import check
 
 
-def status(*fmt):
-    r = subprocess.run([pfd.PREFORKD, "-c", d.conf_path, "status"] +
-                       list(fmt), capture_output=True, text=True)
-    if r.returncode != 0:
-        pfd.fail("status %s: %s" % (fmt, r.stderr))
-    return r.stdout
-
-
 d = pfd.Daemon("status", pfd.default_conf(workers=3))
 port = d.port()
 workers = d.wait_workers(3)
@@ -31,7 +23,7 @@ c = pfd.connect(port)
 pfd.recv_exact(c, 1)
 client = "127.0.0.1:%d" % c.getsockname()[1]
 
-text = status()
+text = d.status()
 pfd.log(text)
 check(re.search(r"workers: 3 \(target 3\): 2 idle, 1 reading", text),
       "the table counts workers by state")
@@ -49,7 +41,7 @@ check(all("worker gen 1 idle" in pfd.cmdline(w) for w in workers
 check("master gen 1, 3 workers" in pfd.cmdline(d.pid),
       "the master's title: 'preforkd: master gen 1, 3 workers'")
 
-js = json.loads(status("--json"))
+js = json.loads(d.status("--json"))
 check(js["workers"]["total"] == 3 and js["workers"]["idle"] == 2,
       "JSON: workers by state")
 check(js["connections_total"] == 10, "JSON: connections_total")
@@ -58,7 +50,7 @@ check(sorted(s["pid"] for s in js["slots"]) == sorted(workers),
 check([s["client"] for s in js["slots"] if s["state"] == "reading"] ==
       [client], "JSON: the client of the reading worker")
 
-prom = status("--prometheus")
+prom = d.status("--prometheus")
 for want in ('preforkd_workers{state="idle"} 2',
              "preforkd_connections_total 10",
              'preforkd_worker_exits_total{reason="crash"} 0',
@@ -66,18 +58,19 @@ for want in ('preforkd_workers{state="idle"} 2',
              "preforkd_crash_backoff_seconds 0.000",
              "# TYPE preforkd_workers gauge", "# EOF"):
     check(want in prom, "Prometheus: %s" % want)
-check(all(re.match(r"^(# (HELP|TYPE|EOF).*|[a-z_]+(\{[a-z]+=\"[a-z]+\"\})? "
-                   r"[0-9.]+)$", l) for l in prom.splitlines()),
+check(all(re.match(r"^(# (HELP|TYPE|UNIT|EOF).*|[a-z_]+"
+                   r"(\{[a-z]+=\"[^\"\\]*\"\})? [0-9.]+)$", l)
+          for l in prom.splitlines()),
       "every Prometheus line is a comment or a sample")
 c.close()
-pfd.wait_for(lambda: json.loads(status("--json"))["connections_total"] ==
+pfd.wait_for(lambda: json.loads(d.status("--json"))["connections_total"] ==
              11, what="the 11th connection to be counted once closed")
 
 # A dead worker is never shown alive.
 victim = workers[0]
 os.kill(victim, signal.SIGKILL)
 d.wait_log(r"worker %d exited" % victim)
-js = json.loads(status("--json"))
+js = json.loads(d.status("--json"))
 check(victim not in [s["pid"] for s in js["slots"]],
       "a killed worker is gone from the report")
 check(js["exits"]["crash"] == 1, "exits counted by cause: crash 1")
@@ -89,7 +82,7 @@ subprocess.run([pfd.PREFORKD, "-s", "reload", "-c", d.conf_path],
 d.write_conf("workers = 0\n")
 subprocess.run([pfd.PREFORKD, "-s", "reload", "-c", d.conf_path],
                capture_output=True, timeout=30)
-prom = status("--prometheus")
+prom = d.status("--prometheus")
 check('preforkd_reloads_total{result="ok"} 1' in prom and
       'preforkd_reloads_total{result="failed"} 1' in prom,
       "reloads counted by result")

@@ -58,7 +58,7 @@ d.proc = subprocess.Popen(
     stdout=d.logf, stderr=subprocess.STDOUT)
 d.pid = d.proc.pid
 pfd.PREFORKD = orig
-d.wait_log(r"ready: 1 workers", timeout=120)
+d.wait_log(r"ready: 1 worker\b", timeout=120)
 reloads(d, 50, 0)
 d.proc.send_signal(signal.SIGTERM)
 d.proc.wait(120)

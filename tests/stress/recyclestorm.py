@@ -16,7 +16,7 @@ with Load(d.port(), clients=8) as load:
     time.sleep(10)
 elapsed = time.monotonic() - t0
 time.sleep(0.5)
-retired = len(re.findall(r"request cap reached after 1 connections",
+retired = len(re.findall(r"request cap reached after 1 connection\b",
                          d.log()))
 pfd.log("recycle storm: %d exchanges in %.1f s (%.0f/s), %d workers "
         "retired, %d failed" % (load.ok, elapsed, load.ok / elapsed, retired,

@@ -41,8 +41,6 @@
 #include "testutil.h"
 
 static Suite	*listen_suite(void);
-static void	 setup_tmpdir(void);
-static void	 teardown_tmpdir(void);
 static int	 unix_socket_at(const char *path, int do_listen);
 static void	 unix_paths(const char *name, char *path, char *spec);
 static void	 assert_listening(int fd);
@@ -54,22 +52,6 @@ static const char *check_spec_ok(size_t i, char *why, size_t len);
 #define BAD_ADDR(s)							\
 	"invalid address '" s "' (expected IPv4:PORT, [IPv6]:PORT, "	\
 	"*:PORT or unix:/path, with PORT 0-65535)"
-
-/* The scratch directory of the open_unix tests, made once for them all
-   (so that it is removed even when a test fails). */
-static char	tmpdir[PATH_MAX];
-
-static void
-setup_tmpdir(void)
-{
-	tu_mkdtemp(tmpdir, sizeof(tmpdir));
-}
-
-static void
-teardown_tmpdir(void)
-{
-	tu_rmtree(tmpdir);
-}
 
 #define SPECLEN		(PATH_MAX + 8)
 
@@ -858,7 +840,7 @@ listen_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open_unix");
-	tcase_add_unchecked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_unchecked_fixture(tc, tu_setup_tmpdir, tu_teardown_tmpdir);
 	tcase_add_test(tc, test_listen_open_unix_mode);
 	tcase_add_test(tc, test_listen_open_unix_stale);
 	tcase_add_test(tc, test_listen_open_unix_not_socket);

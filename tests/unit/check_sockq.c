@@ -43,8 +43,6 @@
 #include "testutil.h"
 
 static Suite	*sockq_suite(void);
-static void	 setup_tmpdir(void);
-static void	 teardown_tmpdir(void);
 static int	 inet_listener(int family, int backlog,
 		    struct sockaddr_storage *ss, socklen_t *len);
 static int	 ipv6_missing(const char *test);
@@ -56,21 +54,6 @@ static void	 check_queue_lifecycle(int lfd,
 #define BACKLOG		8
 #define NCLIENTS	3
 #define WAIT_MS		2000	/* for the kernel to show a connection */
-
-/* The scratch directory of the unix tests. */
-static char	tmpdir[PATH_MAX];
-
-static void
-setup_tmpdir(void)
-{
-	tu_mkdtemp(tmpdir, sizeof(tmpdir));
-}
-
-static void
-teardown_tmpdir(void)
-{
-	tu_rmtree(tmpdir);
-}
 
 /* A TCP listener on the loopback address of family, port 0. */
 static int
@@ -383,7 +366,7 @@ sockq_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unix");
-	tcase_add_unchecked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_unchecked_fixture(tc, tu_setup_tmpdir, tu_teardown_tmpdir);
 	tcase_add_test(tc, test_sockq_unix);
 	tcase_add_test(tc, test_sockq_unix_abstract);
 	suite_add_tcase(s, tc);

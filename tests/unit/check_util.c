@@ -253,7 +253,7 @@ END_TEST
 
 START_TEST(test_util_errlist_add_free)
 {
-	struct errlist	errs = { NULL, 0 };
+	struct errlist	errs = { 0 };
 	char		big[3000];
 
 	errlist_add(&errs, "first");
@@ -283,7 +283,7 @@ END_TEST
 
 START_TEST(test_util_errlist_empty_and_null)
 {
-	struct errlist	errs = { NULL, 0 };
+	struct errlist	errs = { 0 };
 
 	errlist_free(&errs);		/* empty: nothing to free */
 	ck_assert_uint_eq(errs.n, 0);
@@ -294,7 +294,7 @@ END_TEST
 
 START_TEST(test_util_errlist_many)
 {
-	struct errlist	errs = { NULL, 0 };
+	struct errlist	errs = { 0 };
 	char		want[32];
 	size_t		i;
 

@@ -144,6 +144,25 @@ tu_rmtree(const char *dir)
 	ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
 }
 
+/*
+ * The scratch directory of a test case, made once for all its tests by
+ * an unchecked fixture (so that it is removed even when a test fails):
+ * tcase_add_unchecked_fixture(tc, tu_setup_tmpdir, tu_teardown_tmpdir).
+ */
+static char	tmpdir[PATH_MAX] __attribute__((unused));
+
+static inline void
+tu_setup_tmpdir(void)
+{
+	tu_mkdtemp(tmpdir, sizeof(tmpdir));
+}
+
+static inline void
+tu_teardown_tmpdir(void)
+{
+	tu_rmtree(tmpdir);
+}
+
 /* dir/name into path, which must be large enough. */
 static inline void
 tu_path(char *path, size_t len, const char *dir, const char *name)

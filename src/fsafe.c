@@ -48,13 +48,125 @@
 
 #define FSAFE_MAXLINKS	40	/* as the kernel's ELOOP limit */
 
+struct fsafe_walk;
+
 static int	fsafe_trusted(const struct stat *st);
+static int	fsafe_stat(struct fsafe_walk *w, const char *comp, int create,
+		    struct stat *st, char *err, size_t errlen);
+static int	fsafe_link(struct fsafe_walk *w, const char *comp,
+		    const struct stat *st, const char *rest, char *err,
+		    size_t errlen);
+static int	fsafe_enter(struct fsafe_walk *w, const char *comp,
+		    const struct stat *st, char *err, size_t errlen);
 
 /* Owned by root or by us: nobody else can have changed it. */
 static int
 fsafe_trusted(const struct stat *st)
 {
 	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+/* A walk through a path: the directory reached, and its name. */
+struct fsafe_walk {
+	int	 fd;			/* O_PATH, of the directory reached */
+	char	 at[PATH_MAX];		/* its path, for messages */
+	char	 buf[PATH_MAX];		/* what is left to walk */
+	int	 links;			/* symlinks followed so far */
+};
+
+/*
+ * The entry comp of the directory reached, in *st; with create, a
+ * missing one is made a directory (0755).
+ */
+static int
+fsafe_stat(struct fsafe_walk *w, const char *comp, int create,
+    struct stat *st, char *err, size_t errlen)
+{
+	if (fstatat(w->fd, comp, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT || !create) {
+		snprintf(err, errlen, "%s/%s: %s", w->at, comp, strerror(errno));
+		return -1;
+	}
+	if (mkdirat(w->fd, comp, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s/%s: %s", w->at, comp,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstatat(w->fd, comp, st, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(err, errlen, "%s/%s: %s", w->at, comp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * comp is a symlink (st): follow it if root or we own it, by walking its
+ * target and then rest (from / for an absolute target).
+ */
+static int
+fsafe_link(struct fsafe_walk *w, const char *comp, const struct stat *st,
+    const char *rest, char *err, size_t errlen)
+{
+	char	link[PATH_MAX], tmp[PATH_MAX];
+	ssize_t	n;
+
+	if (!fsafe_trusted(st)) {
+		snprintf(err, errlen, "%s/%s is a symlink owned by uid %u: not "
+		    "followed", w->at, comp, (unsigned)st->st_uid);
+		return -1;
+	}
+	if (++w->links > FSAFE_MAXLINKS || (n = readlinkat(w->fd, comp, link,
+	    sizeof(link) - 1)) <= 0 || (size_t)n >= sizeof(link) - 1) {
+		snprintf(err, errlen, "%s/%s: cannot resolve the symlink",
+		    w->at, comp);
+		return -1;
+	}
+	link[n] = '\0';
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", link, rest) >=
+	    sizeof(tmp)) {
+		snprintf(err, errlen, "%s/%s: path too long", w->at, comp);
+		return -1;
+	}
+	strlcpy(w->buf, tmp, sizeof(w->buf));
+	if (link[0] == '/') {
+		w->at[0] = '\0';
+		close(w->fd);
+		if ((w->fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
+		    -1) {
+			snprintf(err, errlen, "open /: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Step into the directory comp (st) of the directory reached. */
+static int
+fsafe_enter(struct fsafe_walk *w, const char *comp, const struct stat *st,
+    char *err, size_t errlen)
+{
+	char	*slash;
+	int	 nfd;
+
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(err, errlen, "%s/%s is not a directory", w->at, comp);
+		return -1;
+	}
+	nfd = openat(w->fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (nfd == -1) {
+		snprintf(err, errlen, "%s/%s: %s", w->at, comp, strerror(errno));
+		return -1;
+	}
+	close(w->fd);
+	w->fd = nfd;
+	if (strcmp(comp, "..") != 0) {
+		strlcat(w->at, "/", sizeof(w->at));
+		strlcat(w->at, comp, sizeof(w->at));
+	} else if ((slash = strrchr(w->at, '/')) != NULL)
+		*slash = '\0';
+	return 0;
 }
 
 /*
@@ -65,110 +177,44 @@ fsafe_trusted(const struct stat *st)
 int
 fsafe_opendir(const char *path, int create, char *err, size_t errlen)
 {
-	char		 buf[PATH_MAX], tmp[PATH_MAX], link[PATH_MAX], *p, *comp;
-	char		*rest, at[PATH_MAX] = "";	/* where we are */
-	struct stat	 st;
-	ssize_t		 n;
-	int		 fd, nfd, links = 0;
+	struct fsafe_walk	 w;
+	struct stat		 st;
+	char			 rest[PATH_MAX], *p, *comp, *slash;
 
-	if (*path != '/') {
-		snprintf(err, errlen, "%s: not an absolute path", path);
+	memset(&w, 0, sizeof(w));
+	if (*path != '/' || strlcpy(w.buf, path, sizeof(w.buf)) >=
+	    sizeof(w.buf)) {
+		snprintf(err, errlen, "%s: not an absolute path of at most %d "
+		    "bytes", path, PATH_MAX - 1);
 		return -1;
 	}
-	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((w.fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "open /: %s", strerror(errno));
 		return -1;
 	}
-	for (p = buf; ; ) {
+	for (p = w.buf; ; ) {
 		while (*p == '/')
 			p++;
 		if (*p == '\0')
-			return fd;
+			return w.fd;
 		comp = p;
-		if ((rest = strchr(p, '/')) != NULL)
-			*rest++ = '\0';
-		p = rest != NULL ? rest : comp + strlen(comp);
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash++ = '\0';
+		strlcpy(rest, slash != NULL ? slash : "", sizeof(rest));
+		p = slash != NULL ? slash : comp + strlen(comp);
 		if (strcmp(comp, ".") == 0)
 			continue;
-		if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-			if (errno != ENOENT || !create) {
-				snprintf(err, errlen, "%s/%s: %s", at, comp,
-				    strerror(errno));
-				goto fail;
-			}
-			if (mkdirat(fd, comp, 0755) == -1 && errno != EEXIST) {
-				snprintf(err, errlen, "cannot create %s/%s: %s",
-				    at, comp, strerror(errno));
-				goto fail;
-			}
-			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-				snprintf(err, errlen, "%s/%s: %s", at, comp,
-				    strerror(errno));
-				goto fail;
-			}
-		}
+		if (fsafe_stat(&w, comp, create, &st, err, errlen) == -1)
+			break;
 		if (S_ISLNK(st.st_mode)) {
-			if (!fsafe_trusted(&st)) {
-				snprintf(err, errlen, "%s/%s is a symlink owned "
-				    "by uid %u: not followed", at, comp,
-				    (unsigned)st.st_uid);
-				goto fail;
-			}
-			if (++links > FSAFE_MAXLINKS ||
-			    (n = readlinkat(fd, comp, link, sizeof(link) - 1))
-			    <= 0 || (size_t)n >= sizeof(link) - 1) {
-				snprintf(err, errlen, "%s: %s: cannot resolve the "
-				    "symlink", path, comp);
-				goto fail;
-			}
-			link[n] = '\0';
-			/* go on with the link's target, then the rest */
-			if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", link, p) >=
-			    sizeof(tmp)) {
-				snprintf(err, errlen, "%s: path too long", path);
-				goto fail;
-			}
-			strlcpy(buf, tmp, sizeof(buf));
-			p = buf;
-			if (link[0] == '/') {
-				at[0] = '\0';
-				close(fd);
-				if ((fd = open("/", O_PATH | O_DIRECTORY |
-				    O_CLOEXEC)) == -1) {
-					snprintf(err, errlen, "open /: %s",
-					    strerror(errno));
-					return -1;
-				}
-			}
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s/%s is not a directory", at,
-			    comp);
-			goto fail;
-		}
-		nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (nfd == -1) {
-			snprintf(err, errlen, "%s/%s: %s", at, comp,
-			    strerror(errno));
-			goto fail;
-		}
-		close(fd);
-		fd = nfd;
-		if (strcmp(comp, "..") == 0 && (rest = strrchr(at, '/')) != NULL)
-			*rest = '\0';
-		else if (strcmp(comp, "..") != 0) {
-			strlcat(at, "/", sizeof(at));
-			strlcat(at, comp, sizeof(at));
-		}
+			if (fsafe_link(&w, comp, &st, rest, err, errlen) == -1)
+				break;
+			p = w.buf;
+		} else if (fsafe_enter(&w, comp, &st, err, errlen) == -1)
+			break;
 	}
- fail:
-	close(fd);
+	if (w.fd != -1)
+		close(w.fd);
 	return -1;
 }
 

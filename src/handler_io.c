@@ -33,14 +33,17 @@
 static void	handler_io_fail(struct handler_conn *conn, int err,
 		    int timeout);
 
-/* The worker's scoreboard slot: time spent waiting for the client is
-   "reading" (read_timeout's business), not "busy" (request_timeout's). */
-static struct sb_slot	*io_slot;
+/*
+ * Told when a read starts waiting for the client (1) and when it is done
+ * (0): the worker notes that time as "reading" (read_timeout's business),
+ * not "busy" (request_timeout's).  This layer knows no more of it.
+ */
+static void	(*io_waiting)(int on);
 
 void
-handler_io_track(struct sb_slot *slot)
+handler_io_hook(void (*waiting)(int on))
 {
-	io_slot = slot;
+	io_waiting = waiting;
 }
 
 static void
@@ -59,19 +62,15 @@ ssize_t
 handler_read(struct handler_conn *conn, void *buf, size_t len)
 {
 	ssize_t		n;
-	uint32_t	state = SB_BUSY;
 
-	if (io_slot != NULL) {
-		state = io_slot->state;		/* busy, or retiring */
-		sb_set_state(io_slot, SB_READING);
-	}
+	if (io_waiting != NULL)
+		io_waiting(1);
 	do {
 		n = read(conn->fd, buf, len);
 	} while (n == -1 && errno == EINTR);
-	if (io_slot != NULL)
-		sb_set_state(io_slot, state);
-	if (n > 0 && conn->deadline_ms > 0 && (io_slot != NULL ?
-	    io_slot->changed_ms : now_ms()) > conn->deadline_ms) {
+	if (io_waiting != NULL)
+		io_waiting(0);
+	if (n > 0 && conn->deadline_ms > 0 && now_ms() > conn->deadline_ms) {
 		handler_io_fail(conn, EAGAIN, HANDLER_IO_READ_TIMEOUT);
 		return -1;
 	}

@@ -40,6 +40,8 @@
 #include "preforkd.h"
 
 static int	listen_parse_port(const char *s, in_port_t *port);
+static int	listen_parse_unix(const char *spec, struct laddr *out,
+		    char *err, size_t errlen);
 static int	listen_unix_dir(const struct laddr *a, int *dirfd, char *name,
 		    size_t len, char *err, size_t errlen);
 static socklen_t listen_unix_addr(struct sockaddr_un *sun, const char *name);
@@ -102,6 +104,32 @@ laddr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	}
 }
 
+/* "unix:/absolute/path" into *out. */
+static int
+listen_parse_unix(const char *spec, struct laddr *out, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un	*sun = (void *)&out->ss;
+	const char		*path = spec + 5;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "'%s': the unix socket path must be "
+		    "absolute", spec);
+		return -1;
+	}
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		snprintf(err, errlen, "'%s': the unix socket path is longer "
+		    "than %zu bytes", spec, sizeof(sun->sun_path) - 1);
+		return -1;
+	}
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	out->family = AF_UNIX;
+	out->len = offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
+	snprintf(out->text, sizeof(out->text), "unix:%s", path);
+	return 0;
+}
+
 /*
  * Parse one `listen` value: "HOST:PORT" with a numeric IPv4 host,
  * "[IPv6]:PORT", "*:PORT" (all IPv4 and all IPv6 addresses: two entries)
@@ -119,26 +147,8 @@ listen_parse(const char *spec, struct laddr out[2], size_t *n, char *err,
 	memset(out, 0, 2 * sizeof(*out));
 	*n = 0;
 	if (strncmp(spec, "unix:", 5) == 0) {
-		struct sockaddr_un *sun = (void *)&out[0].ss;
-		const char *path = spec + 5;
-
-		if (path[0] != '/') {
-			snprintf(err, errlen, "'%s': the unix socket path must "
-			    "be absolute", spec);
+		if (listen_parse_unix(spec, &out[0], err, errlen) == -1)
 			return -1;
-		}
-		if (strlen(path) >= sizeof(sun->sun_path)) {
-			snprintf(err, errlen, "'%s': the unix socket path is "
-			    "longer than %zu bytes", spec,
-			    sizeof(sun->sun_path) - 1);
-			return -1;
-		}
-		sun->sun_family = AF_UNIX;
-		memcpy(sun->sun_path, path, strlen(path) + 1);
-		out[0].family = AF_UNIX;
-		out[0].len = offsetof(struct sockaddr_un, sun_path) +
-		    strlen(path) + 1;
-		snprintf(out[0].text, sizeof(out[0].text), "unix:%s", path);
 		*n = 1;
 		return 0;
 	}

@@ -35,6 +35,8 @@
 static __dead void	usage(int status);
 static const char	*absolute(const char *path, char *buf, size_t len);
 static const char	*status_format(int argc, char *argv[]);
+struct args;
+static void		 args_parse(int argc, char *argv[], struct args *a);
 
 extern char	**environ;
 
@@ -99,17 +101,82 @@ status_format(int argc, char *argv[])
 	return NULL;
 }
 
+/* The command line, once read. */
+struct args {
+	const char	*file;
+	const char	*pidfile;	/* NULL: the configuration's */
+	const char	*cmd;		/* -s */
+	const char	*query;		/* status format, NULL: no status */
+	int		 foreground, check, verbose;
+};
+
+/*
+ * Read the command line into a (options may come before or after
+ * `status` and its format); exits on --help, -V and misuse.
+ */
+static void
+args_parse(int argc, char *argv[], struct args *a)
+{
+	char	*rest[2];
+	int	 ch, nrest = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->file = DEFAULT_CONF;
+	while (optind < argc) {
+		if ((ch = getopt(argc, argv, "+c:fhp:s:tVv")) == -1) {
+			if (optind >= argc)
+				break;
+			if (nrest > 0 || strcmp(argv[optind], "status") != 0)
+				usage(EXIT_USAGE);
+			rest[nrest++] = argv[optind++];
+			if (optind < argc && strncmp(argv[optind], "--", 2) ==
+			    0 && argv[optind][2] != '\0')
+				rest[nrest++] = argv[optind++];	/* format */
+			continue;
+		}
+		switch (ch) {
+		case 'c':
+			a->file = optarg;
+			break;
+		case 'f':
+			a->foreground = 1;
+			break;
+		case 'h':
+			usage(0);
+		case 'p':
+			a->pidfile = optarg;
+			break;
+		case 's':
+			a->cmd = optarg;
+			break;
+		case 't':
+			a->check = 1;
+			break;
+		case 'V':
+			printf("preforkd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'v':
+			a->verbose = 1;
+			break;
+		default:
+			usage(EXIT_USAGE);
+		}
+	}
+	if (nrest > 0 && (a->query = status_format(nrest - 1, rest + 1)) ==
+	    NULL)
+		usage(EXIT_USAGE);
+	if (a->cmd != NULL && (a->check || a->query != NULL))
+		usage(EXIT_USAGE);
+}
+
 int
 main(int argc, char *argv[])
 {
+	struct args	 a;
 	struct conf	*conf;
 	struct errlist	 errs = { 0 };
 	char		 fbuf[PATH_MAX], pbuf[PATH_MAX];
-	const char	*file = DEFAULT_CONF, *pidfile = NULL, *cmd = NULL;
-	const char	*query = NULL;
-	int		 ch, foreground = 0, check = 0, verbose = 0, status;
-	int		 nargs = 0;
-	char		*args[2];
+	int		 status;
 
 	setproctitle_init(argc, argv, environ);
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
@@ -118,80 +185,35 @@ main(int argc, char *argv[])
 		printf("preforkd %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	/* Options may come before or after `status` and its format. */
-	while (optind < argc) {
-		if ((ch = getopt(argc, argv, "+c:fhp:s:tVv")) == -1) {
-			if (optind >= argc)
-				break;
-			if (nargs > 0 || strcmp(argv[optind], "status") != 0)
-				usage(EXIT_USAGE);
-			args[nargs++] = argv[optind++];
-			if (optind < argc && strncmp(argv[optind], "--", 2) ==
-			    0 && argv[optind][2] != '\0')
-				args[nargs++] = argv[optind++];	/* the format */
-			continue;
-		}
-		switch (ch) {
-		case 'c':
-			file = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'h':
-			usage(0);
-		case 'p':
-			pidfile = optarg;
-			break;
-		case 's':
-			cmd = optarg;
-			break;
-		case 't':
-			check = 1;
-			break;
-		case 'V':
-			printf("preforkd %s\n", PACKAGE_VERSION);
-			return 0;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			usage(EXIT_USAGE);
-		}
-	}
-	if (nargs > 0 && (query = status_format(nargs - 1, args + 1)) ==
-	    NULL)
-		usage(EXIT_USAGE);
-	if (cmd != NULL && (check || query != NULL))
-		usage(EXIT_USAGE);
-	file = absolute(file, fbuf, sizeof(fbuf));
-	pidfile = absolute(pidfile, pbuf, sizeof(pbuf));
+	args_parse(argc, argv, &a);
+	a.file = absolute(a.file, fbuf, sizeof(fbuf));
+	a.pidfile = absolute(a.pidfile, pbuf, sizeof(pbuf));
 
-	log_init(LOG_TO_STDERR, verbose ? LOG_DEBUG : LOG_INFO);
-	if (cmd != NULL || query != NULL) {
+	log_init(LOG_TO_STDERR, a.verbose ? LOG_DEBUG : LOG_INFO);
+	if (a.cmd != NULL || a.query != NULL) {
 		/* a client needs the pidfile and the control socket only;
 		   the master reports the errors of a file it reloads */
-		conf = conf_load_lenient(file);
-		if (pidfile != NULL)
-			conf_set_pidfile(conf, pidfile);
-		status = cmd != NULL ? (strcmp(cmd, "reload") == 0 ?
-		    client_reload(conf) : client_signal(conf, cmd)) :
-		    client_status(conf, query);
+		conf = conf_load_lenient(a.file);
+		if (a.pidfile != NULL)
+			conf_set_pidfile(conf, a.pidfile);
+		status = a.cmd != NULL ? (strcmp(a.cmd, "reload") == 0 ?
+		    client_reload(conf) : client_signal(conf, a.cmd)) :
+		    client_status(conf, a.query);
 		conf_free(conf);
 		return status;
 	}
-	conf = conf_load(file, &errs);
+	conf = conf_load(a.file, &errs);
 	errlist_print(&errs, stderr);
 	errlist_free(&errs);
 	if (conf == NULL) {
 		fprintf(stderr, "preforkd: %s: configuration has errors, not "
-		    "%s\n", file, check ? "valid" : "starting");
+		    "%s\n", a.file, a.check ? "valid" : "starting");
 		return EXIT_PERMANENT;
 	}
-	if (check) {
-		printf("preforkd: %s: configuration OK\n", file);
+	if (a.check) {
+		printf("preforkd: %s: configuration OK\n", a.file);
 		conf_free(conf);
 		return 0;
 	}
-	return master_main(conf, pidfile, foreground, verbose);
+	return master_main(conf, a.pidfile, a.foreground, a.verbose);
 }

@@ -24,6 +24,7 @@
 #define PREFORKD_H
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <poll.h>
@@ -78,6 +79,7 @@ struct listener {
 	dev_t		 unix_dev;	/* AF_UNIX: the socket file we made, */
 	ino_t		 unix_ino;	/* unlinked at close only if still ours */
 	mode_t		 unix_mode;	/* its mode */
+	unsigned int	 refs;		/* generations holding it (lset.c) */
 };
 
 /* The pidfile, locked by the running master (pidlock.c). */
@@ -243,10 +245,46 @@ struct wout {
 #define TOLD_IDLE	3	/* too many idle workers */
 #define TOLD_TTOU	4	/* SIGTTOU */
 
-/* One entry of the master's process table. */
+/* A listening socket's set (lset.c): the listeners of a generation,
+   shared with the generations that name the same addresses. */
+struct lset {
+	struct listener		**l;
+	size_t			  n;
+};
+
+/*
+ * A generation (gen.c): a configuration, its listeners, the size of its
+ * pool and the state of its back-off and sizing; current, previous (a
+ * reload waits for the new one), or draining.
+ */
+struct generation {
+	TAILQ_ENTRY(generation)	 entry;
+	unsigned int		 id;
+	struct conf		*conf;
+	struct lset		 ls;
+	unsigned int		 target;	/* workers it should have */
+	unsigned int		 workers;	/* live ones (the pool counts) */
+	int			 permanent;	/* one exited 78 before accept */
+	/* crash-loop back-off (pool_exit.c) */
+	unsigned int		 failures;	/* consecutive early crashes */
+	int64_t			 backoff_ms;	/* current delay, 0 = none */
+	int64_t			 next_spawn_ms;	/* no spawn before this time */
+	/* dynamic pool (pool_size.c) */
+	unsigned int		 spawn_step;	/* 1, 2, 4 ... max_spawn_rate */
+	int64_t			 max_logged_ms;	/* "max_workers reached" */
+};
+
+/* The generations alive: current, previous, and draining ones. */
+struct gens {
+	struct generation	*cur;
+	struct generation	*prev;		/* while a reload waits */
+	TAILQ_HEAD(, generation) all;
+};
+
+/* One entry of the master's process table (pool.c only). */
 struct slot {
 	pid_t			 pid;		/* 0 = empty */
-	unsigned int		 generation;
+	struct generation	*gen;
 	int64_t			 started_ms;	/* monotonic */
 	int			 retiring;	/* no longer counts in the pool */
 	int			 told;		/* TOLD_*: why it was retired */
@@ -258,49 +296,6 @@ struct slot {
 	int			 ready;		/* EV_READY: it reached accept */
 	int			 announced;	/* EV_RETIRING, once per life */
 	struct wout		 out;		/* its output, on the way */
-};
-
-/* The master's pool of workers and its respawn policy state. */
-struct pool {
-	struct slot		*slots;
-	unsigned int		 nslots;
-	unsigned int		 generation;
-	unsigned int		 target;	/* workers of this generation */
-	int			 stopping;	/* 1 fast, 2 graceful */
-	/* crash-loop throttle */
-	unsigned int		 failures;	/* consecutive early crashes */
-	int64_t			 backoff_ms;	/* current delay, 0 = none */
-	int64_t			 next_spawn_ms;	/* no fork before this time */
-	int			 permanent;	/* a worker exited 78 */
-	int			 chan[2];	/* workers -> master */
-	unsigned int		 chan_hint;	/* slot of the last sender */
-	struct wout		 strays;	/* output of workers' children */
-	int64_t			 ceiling_since_ms;	/* at the ceiling */
-	int64_t			 ceiling_logged_ms;
-	int64_t			 fork_backoff_ms;	/* after fork() failed */
-	/* dynamic pool */
-	int64_t			 next_tick_ms;	/* sizing and timeouts check */
-	unsigned int		 spawn_step;	/* 1, 2, 4 ... max_spawn_rate */
-	int64_t			 max_logged_ms;	/* "max_workers reached" */
-	uint64_t		 max_reached;	/* ... how many times */
-	uint64_t		 oom_kills;	/* /proc/vmstat oom_kill seen */
-};
-
-/* A reload in progress (from SIGHUP to the old generation gone). */
-struct reload {
-	int			 active;	/* old workers still draining */
-	int			 pending;	/* a SIGHUP came meanwhile */
-	int			 ready;		/* the new generation accepts */
-	int64_t			 started_ms;
-	unsigned int		 ok, failed;	/* counters */
-	unsigned int		 seq;		/* reloads started */
-	struct listener		*closing;	/* listeners no longer wanted */
-	size_t			 nclosing;
-	struct conf		*prev_conf;	/* until the new generation */
-	struct listener		*prev_listeners;	/* accepts */
-	size_t			 nprev;
-	unsigned int		 prev_target;	/* its pool size */
-	struct errlist		 warnings;	/* for the verdict */
 };
 
 /* Why workers ended, for the metrics (worker_exits_total{reason}). */
@@ -319,7 +314,64 @@ struct reload {
 #define XR_KILLED	12	/* still busy after graceful_timeout */
 #define XR_COUNT	13
 
-/* A client of the control socket. */
+/*
+ * The master's pool of workers (pool.c, pool_exit.c, pool_size.c): the
+ * slot table, the scoreboard and the channel, and what the pool counts.
+ * Only those files read the slot table; the others ask.
+ */
+struct pool {
+	struct slot		*slots;
+	unsigned int		 nslots;
+	struct scoreboard	 sb;
+	int			 stopping;	/* 1 fast, 2 graceful */
+	int			 chan[2];	/* workers -> master */
+	unsigned int		 chan_hint;	/* slot of the last sender */
+	struct wout		 strays;	/* output of workers' children */
+	int64_t			 ceiling_since_ms;	/* at the ceiling */
+	int64_t			 ceiling_logged_ms;
+	int64_t			 fork_backoff_ms;	/* after fork() failed */
+	int64_t			 next_fork_ms;
+	int64_t			 next_tick_ms;	/* sizing and timeouts check */
+	uint64_t		 oom_kills;	/* /proc/vmstat oom_kill seen */
+	/* counted for the status report */
+	uint64_t		 exits[XR_COUNT];
+	uint64_t		 served_dead;	/* by workers now gone */
+	uint64_t		 waited_dead;
+	uint64_t		 max_reached;	/* max_workers reached */
+};
+
+/* A live worker, as the status report reads it (pool_row()). */
+struct pool_row {
+	unsigned int		 slot;
+	pid_t			 pid;
+	unsigned int		 generation;
+	int			 retiring;
+	int64_t			 started_ms;
+	struct sb_slot		 sb;
+};
+
+/* Reload verdicts (reload.c), for the master to act on. */
+#define RELOAD_NONE	0	/* nothing new */
+#define RELOAD_MERGED	1	/* one is running: one more after it */
+#define RELOAD_REFUSED	2	/* refused: errors, the old one serves */
+#define RELOAD_STARTED	3	/* a new generation starts */
+#define RELOAD_READY	4	/* the new generation accepts */
+#define RELOAD_UNDONE	5	/* it could not start: the old one is back */
+#define RELOAD_DONE	6	/* the old generation is gone */
+
+/* The reload in progress (from SIGHUP to the old generation gone). */
+struct reload {
+	int			 active;	/* old workers still draining */
+	int			 pending;	/* a SIGHUP came meanwhile */
+	int			 ready;		/* the new generation accepts */
+	int64_t			 started_ms;
+	unsigned int		 ok, failed;	/* counters */
+	unsigned int		 seq;		/* reloads started */
+	int			 verbose;	/* -v: log level debug */
+	struct errlist		 warnings;	/* for the verdict */
+};
+
+/* A client of the control socket (control.c). */
 #define CONTROL_MAX_CLIENTS	8
 struct control_client {
 	int			 fd;		/* -1 = free */
@@ -328,26 +380,47 @@ struct control_client {
 	int64_t			 since_ms;
 	uint64_t		 seq;		/* order of arrival */
 	unsigned int		 wait_reload;	/* answer after this reload */
+	int			 asked;		/* a request was taken */
 };
 
-/* The master's state (one per process, passed explicitly). */
+/* A request of a control client, for the master to answer. */
+#define CONTROL_STATUS	1
+#define CONTROL_RELOAD	2
+#define CONTROL_BAD	3
+struct control_req {
+	int			 client;
+	int			 type;		/* CONTROL_* */
+	char			 arg[32];	/* the status format */
+};
+
+/* The control socket and its clients. */
+struct control {
+	int			 fd;		/* -1 = none */
+	struct listener		 sock;
+	struct control_client	 clients[CONTROL_MAX_CLIENTS];
+};
+
+/* What the status report is made of (status.c). */
+struct status_src {
+	const struct pool	*pool;
+	const struct gens	*gens;
+	const struct reload	*reload;
+	int64_t			 started_ms;
+};
+
+/* The master's state (one per process; master.c alone uses it). */
 struct master {
-	struct conf		*conf;
-	struct listener		*listeners;
-	size_t			 nlisteners;
+	struct gens		 gens;
 	struct pool		 pool;
-	struct scoreboard	 sb;
 	struct reload		 reload;
+	struct control		 ctl;
 	int			 foreground;
 	int			 verbose;
 	const char		*pidfile;	/* -p, for every generation */
 	int64_t			 started_ms;
-	uint64_t		 exits[XR_COUNT];
-	uint64_t		 served_dead;	/* by workers now gone */
-	uint64_t		 waited_dead;
-	int			 control_fd;	/* -1 = none */
-	struct listener		 control;
-	struct control_client	 clients[CONTROL_MAX_CLIENTS];
+	int			 ready;		/* the first workers accept */
+	unsigned int		 titled_gen;	/* what the title says */
+	unsigned int		 titled_target;
 };
 
 /* conf.c */
@@ -489,21 +562,56 @@ void		 notify(const char *fmt, ...)
 /* pool.c */
 void		 pool_init(struct pool *pool, unsigned int nslots);
 void		 pool_free(struct pool *pool);
-unsigned long	 pool_request_cap(unsigned int max, unsigned int jitter,
-		    uint32_t rnd);
-int		 pool_maintain(struct master *m, int64_t now);
-int		 pool_reap(struct master *m);
-void		 pool_signal(struct pool *pool, int signo);
-unsigned int	 pool_count(const struct pool *pool);
-unsigned int	 pool_active(const struct pool *pool, unsigned int gen);
-unsigned int	 pool_older(const struct pool *pool, unsigned int gen);
-void		 pool_retire(struct master *m, struct slot *s, int told,
+int		 pool_fd(const struct pool *pool);
+int		 pool_maintain(struct pool *pool, struct gens *gs, int64_t now);
+int		 pool_ready(const struct pool *pool,
+		    const struct generation *g);
+int		 pool_row(const struct pool *pool, unsigned int *i,
+		    struct pool_row *row);
+void		 pool_retire_gen(struct pool *pool,
+		    const struct generation *g, int others, int told,
 		    int grace_ms, int64_t now);
-void		 pool_retire_older(struct master *m, unsigned int gen,
-		    int told, int grace_ms, int64_t now);
-void		 pool_channel(struct master *m);
-void		 pool_reset_backoff(struct pool *pool);
-int64_t		 pool_tick(struct master *m, int64_t now);
+void		 pool_stop(struct pool *pool, int grace_ms, int64_t now);
+void		 pool_signal(struct pool *pool, int signo);
+
+/* pool_slot.c */
+unsigned int	 pool_count(const struct pool *pool);
+void		 pool_retire(struct pool *pool, struct slot *s, int told,
+		    int grace_ms, int64_t now);
+void		 pool_channel(struct pool *pool, int64_t now);
+
+/* pool_exit.c */
+int		 pool_reap(struct pool *pool, int64_t now);
+uint64_t	 pool_oom_kills(void);
+int64_t		 pool_backoff_check(struct pool *pool, struct generation *g,
+		    int64_t now);
+void		 pool_reset_backoff(struct generation *g);
+
+/* pool_size.c */
+int64_t		 pool_tick(struct pool *pool, struct generation *g,
+		    int64_t now);
+void		 pool_resize(struct pool *pool, struct generation *g,
+		    int delta, int64_t now);
+
+/* lset.c */
+int		 lset_build(const struct conf *conf, const struct lset *old,
+		    struct lset *out, struct errlist *errs);
+void		 lset_apply(const struct conf *conf, struct lset *ls,
+		    struct errlist *warn);
+void		 lset_release(struct lset *ls);
+void		 lset_close(struct lset *ls);
+
+/* gen.c */
+void		 gen_init(struct gens *gs);
+struct generation *gen_new(struct gens *gs, struct conf *conf,
+		    struct errlist *errs);
+void		 gen_switch(struct gens *gs, struct generation *g);
+void		 gen_commit(struct gens *gs);
+void		 gen_undo(struct gens *gs, struct errlist *warn);
+void		 gen_collect(struct gens *gs);
+void		 gen_close_listeners(struct gens *gs);
+int		 gen_draining(const struct gens *gs);
+void		 gen_free_all(struct gens *gs);
 
 /* scoreboard.c */
 int		 sb_create(struct scoreboard *sb, unsigned int nslots);
@@ -528,6 +636,8 @@ void		 detach_done(int status);
 
 /* worker.c */
 __dead void	 worker_main(struct worker *w);
+unsigned long	 worker_request_cap(unsigned int max, unsigned int jitter,
+		    uint32_t rnd);
 
 /* client.c */
 int		 client_signal(const struct conf *conf, const char *cmd);
@@ -537,38 +647,37 @@ int		 client_status(const struct conf *conf, const char *format);
 /* master.c */
 int		 master_main(struct conf *conf, const char *pidfile,
 		    int foreground, int verbose);
-int		 master_open(struct master *m);
-int		 master_run(struct master *m);
-int		 master_pool_ready(struct master *m);
-void		 master_title(struct master *m);
 
 /* reload.c */
-int		 listeners_setup(const struct conf *conf, struct listener *old,
-		    size_t nold, struct listener **out, size_t *nout,
-		    struct listener **closing, size_t *nclosing,
-		    struct errlist *errs);
-void		 listeners_apply(const struct conf *conf, struct listener *ls,
-		    size_t n, struct errlist *warn);
-void		 reload_start(struct master *m);
-void		 reload_progress(struct master *m, int64_t now);
-void		 reload_abandon(struct master *m, const char *why);
-void		 reload_forget_previous(struct reload *r);
+void		 reload_init(struct reload *r);
+int		 reload_start(struct reload *r, struct gens *gs,
+		    const char *pidfile, int verbose, struct errlist *errs);
+int		 reload_progress(struct reload *r, struct gens *gs,
+		    struct pool *pool, int64_t now, struct errlist *errs);
+void		 reload_free(struct reload *r);
 
 /* control.c */
-int		 control_open(struct master *m);
-void		 control_close(struct master *m);
-nfds_t		 control_pollfds(struct master *m, struct pollfd *pfd);
-void		 control_dispatch(struct master *m, struct pollfd *pfd,
-		    nfds_t n);
-void		 control_reload_done(struct master *m, int ok,
-		    const struct errlist *errs);
-int		 control_timeout(struct master *m, int64_t now);
-void		 control_expire(struct master *m, int64_t now);
-size_t		 status_render(struct master *m, const char *format,
-		    char **out);
+int		 control_open(struct control *ctl, const char *path);
+void		 control_close(struct control *ctl);
+nfds_t		 control_pollfds(struct control *ctl, struct pollfd *pfd);
+void		 control_dispatch(struct control *ctl, struct pollfd *pfd,
+		    nfds_t n, int64_t now);
+int		 control_next(struct control *ctl, struct control_req *req);
+void		 control_reply(struct control *ctl, int client,
+		    const char *text, size_t len);
+void		 control_wait_reload(struct control *ctl, int client,
+		    unsigned int seq);
+void		 control_reload_done(struct control *ctl, unsigned int seq,
+		    const char *text, size_t len);
+int		 control_timeout(struct control *ctl, int64_t now);
+void		 control_expire(struct control *ctl, int64_t now);
+
+/* status.c */
+size_t		 status_render(const struct status_src *src,
+		    const char *format, char **out);
 
 /* handler_io.c */
-void		 handler_io_track(struct sb_slot *slot);
+void		 handler_io_hook(void (*waiting)(int on));
 
 /* handlers/handlers.c */
 int			 handler_register(const struct handler *h);

@@ -15,150 +15,52 @@
  */
 
 /*
- * reload.c: configuration reload (SIGHUP) as a generation switch, and the
- * listener set that both the start and a reload build.
+ * reload.c: configuration reload (SIGHUP, `preforkd -s reload`) as a
+ * generation switch.
  *
  * All or nothing: the new file is parsed and checked completely, and
- * every new listener is bound, before anything changes; on any error the
- * old configuration keeps serving, untouched, and the errors are logged
- * as FILE:LINE: messages.  On success, listeners present in both
- * configurations keep their open socket (nothing is ever refused), new
- * ones are added, removed ones are closed once the old workers are gone;
- * a new generation of workers starts, and once it accepts connections the
- * old generation finishes the connections it holds and exits (SIGTERM,
- * then SIGKILL, after graceful_timeout).  If the new generation cannot
- * start (its workers fail, or are not accepting after graceful_timeout),
- * the reload fails and the old generation simply goes on serving.  At
- * most two generations live at once: a SIGHUP during a reload is merged
- * into one more reload, run when the old generation is gone.
+ * every new listener is bound, before anything changes (gen_new()); on
+ * any error the running generation keeps serving, untouched.  On
+ * success the new generation is current and starts its workers; the
+ * previous one serves at its size until the new one accepts, then
+ * finishes the connections it holds and exits (SIGTERM, then SIGKILL,
+ * after graceful_timeout).  If the new generation cannot start (its
+ * workers fail, or are not accepting after graceful_timeout), the reload
+ * is undone and the previous generation simply goes on serving.  At most
+ * two generations serve at once: a SIGHUP during a reload is merged into
+ * one more reload, run when the old generation is gone.
+ *
+ * reload_start() and reload_progress() return a verdict (RELOAD_*) that
+ * the master acts on: it answers the control clients, sets the title.
  *
  * Runs in the master, as root.
  */
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "preforkd.h"
 
-#define POOL_ABANDON_GRACE_MS	1000	/* then SIGTERM */
+#define RELOAD_ABANDON_GRACE_MS	1000	/* then SIGTERM */
 
 static void	reload_keep(struct conf *new, const struct conf *old,
 		    struct errlist *warn);
-static void	reload_fail(struct master *m, struct errlist *errs);
+static int	reload_undo(struct reload *r, struct gens *gs,
+		    struct pool *pool, const char *why, int64_t now,
+		    struct errlist *errs);
 
-/*
- * The settings of conf on open listening sockets: backlog, unix mode,
- * TCP_DEFER_ACCEPT, timeouts (inherited by accepted TCP sockets), and
- * blocking mode (several listeners are polled, so accept(2) must not
- * block; a single one is waited on in accept(2) itself).
- */
 void
-listeners_apply(const struct conf *conf, struct listener *ls, size_t n,
-    struct errlist *warn)
+reload_init(struct reload *r)
 {
-	struct listener	*l;
-	char		 err[PATH_MAX + 128] = "";
-	size_t		 i;
-	int		 secs, fl;
-
-	for (i = 0; i < n; i++) {
-		l = &ls[i];
-		(void)listen(l->fd, conf->backlog);
-		if (l->addr.family == AF_UNIX) {
-			if (listen_set_mode_priv(l, conf->unix_mode, err,
-			    sizeof(err)) == -1 && warn != NULL)
-				errlist_add_at(warn, conf->file, 0, "unix_mode",
-				    1, "%s", err);
-			else if (warn == NULL && *err != '\0')
-				log_warnx("unix_mode: %s", err);
-		} else {
-			secs = (conf->defer_accept_ms + 999) / 1000;
-			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
-			    &secs, sizeof(secs));
-		}
-		l->timeouts_inherited = l->addr.family != AF_UNIX &&
-		    socket_set_timeouts(l->fd, conf->read_timeout_ms,
-		    conf->write_timeout_ms) == 0;
-		if ((fl = fcntl(l->fd, F_GETFL)) == -1 ||
-		    fcntl(l->fd, F_SETFL, n > 1 ? fl | O_NONBLOCK :
-		    fl & ~O_NONBLOCK) == -1)
-			fatal("fcntl %s", l->bound);
-	}
+	memset(r, 0, sizeof(*r));
 }
 
-/*
- * Build the listener set of conf: reuse the open socket of every address
- * already in old[] (updating its backlog, mode and timeouts), bind the
- * others.  The old listeners not reused are returned in *closing.  On
- * failure, nothing changes: the sockets opened here are closed, errors
- * go to errs.
- */
-int
-listeners_setup(const struct conf *conf, struct listener *old, size_t nold,
-    struct listener **out, size_t *nout, struct listener **closing,
-    size_t *nclosing, struct errlist *errs)
+void
+reload_free(struct reload *r)
 {
-	struct listener	*l;
-	char		 err[PATH_MAX + 128];
-	size_t		 i, j, n = 0;
-	int		*used = NULL, failed = 0;
-
-	*out = calloc(conf->nlisten, sizeof(**out));
-	if (*out == NULL || (nold > 0 && (used = calloc(nold,
-	    sizeof(*used))) == NULL))
-		fatal("listeners");
-	for (i = 0; i < conf->nlisten && !failed; i++) {
-		for (j = 0; j < nold; j++)
-			if (!used[j] && strcmp(old[j].addr.text,
-			    conf->listen[i].text) == 0)
-				break;
-		l = &(*out)[n];
-		if (j < nold) {
-			used[j] = 1;
-			*l = old[j];	/* the same socket */
-		} else if (listen_open_priv(l, &conf->listen[i], conf->backlog,
-		    conf->unix_mode, err, sizeof(err)) == -1) {
-			errlist_add_at(errs, conf->file, conf->listen[i].line,
-			    "listen", 0, "%s", err);
-			failed = 1;
-			break;
-		}
-		n++;
-	}
-	if (failed) {
-		for (i = 0; i < n; i++) {
-			for (j = 0; j < nold; j++)
-				if (used[j] && old[j].fd == (*out)[i].fd)
-					break;
-			if (j == nold)		/* opened here */
-				listen_close(&(*out)[i], 1);
-		}
-		free(*out);
-		free(used);
-		*out = NULL;
-		return -1;
-	}
-	listeners_apply(conf, *out, n, errs);
-	*nout = n;
-	*closing = NULL;
-	*nclosing = 0;
-	if (nold > 0 && (*closing = calloc(nold, sizeof(**closing))) == NULL)
-		fatal("listeners");
-	for (j = 0; j < nold; j++)
-		if (!used[j])
-			(*closing)[(*nclosing)++] = old[j];
-	free(used);
-	return 0;
+	errlist_free(&r->warnings);
 }
 
 /*
@@ -189,223 +91,150 @@ reload_keep(struct conf *new, const struct conf *old, struct errlist *warn)
 	new->syslog_facility = old->syslog_facility;
 }
 
-static void
-reload_fail(struct master *m, struct errlist *errs)
+/*
+ * Start a reload: parse and check the current generation's file, bind
+ * the new listeners, then switch to a new generation.  During a reload,
+ * only remember that another one is wanted.  Returns RELOAD_MERGED,
+ * RELOAD_REFUSED (the errors in errs) or RELOAD_STARTED.  pidfile: the
+ * -p of the command line, which applies to every generation.
+ */
+int
+reload_start(struct reload *r, struct gens *gs, const char *pidfile,
+    int verbose, struct errlist *errs)
 {
-	size_t	i;
+	struct generation	*g;
+	struct conf		*conf;
+	struct timespec		 ts;
+	size_t			 i;
 
-	m->reload.failed++;
+	if (r->active) {
+		if (!r->pending)
+			log_notice("SIGHUP during a reload: one more reload "
+			    "when generation %u is gone", gs->cur->id - 1);
+		r->pending = 1;
+		return RELOAD_MERGED;
+	}
+	r->seq++;
+	r->verbose = verbose;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+	    (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
+	    gs->cur->conf->file);
+	log_notice("reloading %s", gs->cur->conf->file);
+	r->started_ms = now_ms();
+	if ((conf = conf_load(gs->cur->conf->file, errs)) == NULL)
+		goto refused;
+	if (pidfile != NULL)
+		conf_set_pidfile(conf, pidfile);
+	reload_keep(conf, gs->cur->conf, errs);
+	if (geteuid() != 0 && *conf->user != '\0' && conf->uid != geteuid())
+		errlist_add(errs, "cannot switch workers to user %s: the "
+		    "master does not run as root", conf->user);
+	if (errlist_errors(errs, 0) > 0) {
+		conf_free(conf);
+		goto refused;
+	}
+	if ((g = gen_new(gs, conf, errs)) == NULL)
+		goto refused;
+	for (i = 0; i < errs->n; i++)
+		log_warnx("reload: %s", errs->msg[i]);
+	/* The switch: nothing below can fail.  The previous generation
+	   serves at its size until the new one accepts (pool_maintain()),
+	   and reload_undo() goes back to it. */
+	gen_switch(gs, g);
+	log_setlevel(verbose ? LOG_DEBUG : conf->log_level);
+	errlist_free(&r->warnings);
+	r->warnings = *errs;		/* for the verdict */
+	memset(errs, 0, sizeof(*errs));
+	r->active = 1;
+	r->ready = 0;
+	log_notice("reload: configuration accepted, starting generation %u; "
+	    "the running workers serve until it accepts", g->id);
+	return RELOAD_STARTED;
+ refused:
+	r->failed++;
 	for (i = 0; i < errs->n; i++)
 		if (!errs->rec[i].warning)
 			log_msg(LOG_ERR, "reload: %s", errs->msg[i]);
 	log_msg(LOG_ERR, "reload failed: still serving generation %u with "
-	    "the previous configuration", m->pool.generation);
+	    "the previous configuration", gs->cur->id);
 	notify("READY=1\nSTATUS=reload failed (%zu errors), generation %u "
-	    "still serving", errs->n, m->pool.generation);
-	control_reload_done(m, 0, errs);
-}
-
-/*
- * SIGHUP: parse and check the file, bind the new listeners, then switch
- * to a new generation.  During a reload, only remember that another one
- * is wanted.
- */
-void
-reload_start(struct master *m)
-{
-	struct errlist	 errs = { 0 };
-	struct conf	*conf;
-	struct listener	*ls, *closing;
-	struct timespec	 ts;
-	size_t		 nls, nclosing, i;
-	int64_t		 now = now_ms();
-
-	if (m->reload.active) {
-		if (!m->reload.pending)
-			log_notice("SIGHUP during a reload: one more reload "
-			    "when generation %u is gone", m->pool.generation - 1);
-		m->reload.pending = 1;
-		return;
-	}
-	m->reload.seq++;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
-	    (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
-	    m->conf->file);
-	log_notice("reloading %s", m->conf->file);
-	m->reload.started_ms = now;
-	if ((conf = conf_load(m->conf->file, &errs)) == NULL) {
-		reload_fail(m, &errs);
-		errlist_free(&errs);
-		return;
-	}
-	if (m->pidfile != NULL)
-		conf_set_pidfile(conf, m->pidfile);
-	reload_keep(conf, m->conf, &errs);
-	if (geteuid() != 0 && *conf->user != '\0' && conf->uid != geteuid())
-		errlist_add(&errs, "cannot switch workers to user %s: the "
-		    "master does not run as root", conf->user);
-	if (errlist_errors(&errs, 0) > 0 || listeners_setup(conf,
-	    m->listeners, m->nlisteners, &ls, &nls, &closing, &nclosing,
-	    &errs) == -1) {
-		reload_fail(m, &errs);
-		errlist_free(&errs);
-		conf_free(conf);
-		return;
-	}
-	for (i = 0; i < errs.n; i++)
-		log_warnx("reload: %s", errs.msg[i]);
-	/* The switch: nothing below can fail.  The previous configuration,
-	   listener set and pool size are kept until the new generation
-	   accepts: the old generation serves with them meanwhile
-	   (pool_keep_previous()), and reload_abandon() goes back to them. */
-	m->reload.prev_conf = m->conf;
-	m->reload.prev_listeners = m->listeners;
-	m->reload.nprev = m->nlisteners;
-	m->listeners = ls;
-	m->nlisteners = nls;
-	m->reload.closing = closing;
-	m->reload.nclosing = nclosing;
-	m->conf = conf;
-	log_setlevel(m->verbose ? LOG_DEBUG : conf->log_level);
-	m->reload.prev_target = m->pool.target;
-	m->pool.generation++;
-	m->pool.target = conf->workers;
-	pool_reset_backoff(&m->pool);
-	m->pool.permanent = 0;
-	m->reload.active = 1;
-	m->reload.ready = 0;
-	errlist_free(&m->reload.warnings);
-	m->reload.warnings = errs;	/* for the verdict */
-	log_notice("reload: configuration accepted, starting generation %u; "
-	    "the running workers serve until it accepts", m->pool.generation);
-}
-
-/*
- * Let go of the previous configuration and listener set, kept while a
- * reload is pending.  Their sockets stay open: the current set, or
- * reload.closing, owns them.
- */
-void
-reload_forget_previous(struct reload *r)
-{
-	conf_free(r->prev_conf);
-	r->prev_conf = NULL;
-	free(r->prev_listeners);
-	r->prev_listeners = NULL;
-	r->nprev = 0;
+	    "still serving", errs->n, gs->cur->id);
+	return RELOAD_REFUSED;
 }
 
 /*
  * The new generation cannot start (its workers fail permanently, or are
  * still not accepting after graceful_timeout): the reload fails and is
  * undone.  Its workers are stopped, the listeners it opened are closed,
- * and the previous configuration and generation are current again, so
- * that its workers go on serving and are replaced as usual.
+ * and the previous generation is current again; its workers go on
+ * serving and are replaced as usual.  The reason goes to errs.
  */
-void
-reload_abandon(struct master *m, const char *why)
+static int
+reload_undo(struct reload *r, struct gens *gs, struct pool *pool,
+    const char *why, int64_t now, struct errlist *errs)
 {
-	struct errlist	 errs = { 0 };
-	unsigned int	 i, gen = m->pool.generation;
-	size_t		 j, k;
-	int64_t		 now = now_ms();
+	unsigned int	gen = gs->cur->id;
 
-	for (i = 0; i < m->pool.nslots; i++)
-		if (m->pool.slots[i].pid > 0 &&
-		    m->pool.slots[i].generation == gen)
-			pool_retire(m, &m->pool.slots[i], TOLD_RELOAD,
-			    POOL_ABANDON_GRACE_MS, now);
-	for (j = 0; j < m->nlisteners; j++) {
-		for (k = 0; k < m->reload.nprev; k++)
-			if (m->reload.prev_listeners[k].fd ==
-			    m->listeners[j].fd)
-				break;
-		if (k == m->reload.nprev)	/* opened by this reload */
-			listen_close(&m->listeners[j], 1);
-	}
-	free(m->listeners);
-	m->listeners = m->reload.prev_listeners;
-	m->nlisteners = m->reload.nprev;
-	m->reload.prev_listeners = NULL;
-	m->reload.nprev = 0;
-	free(m->reload.closing);	/* still in use: not closed */
-	m->reload.closing = NULL;
-	m->reload.nclosing = 0;
-	conf_free(m->conf);
-	m->conf = m->reload.prev_conf;
-	m->reload.prev_conf = NULL;
-	listeners_apply(m->conf, m->listeners, m->nlisteners, NULL);
-	log_setlevel(m->verbose ? LOG_DEBUG : m->conf->log_level);
-	m->pool.generation = gen - 1;
-	m->pool.target = m->reload.prev_target;
-	m->pool.permanent = 0;
-	pool_reset_backoff(&m->pool);
-
-	errlist_add(&errs, "generation %u %s", gen, why);
-	errlist_free(&m->reload.warnings);
-	m->reload.active = 0;
-	m->reload.pending = 0;
-	m->reload.failed++;
+	pool_retire_gen(pool, gs->cur, 0, TOLD_RELOAD,
+	    RELOAD_ABANDON_GRACE_MS, now);
+	gen_undo(gs, NULL);
+	gs->cur->permanent = 0;
+	pool_reset_backoff(gs->cur);
+	log_setlevel(r->verbose ? LOG_DEBUG : gs->cur->conf->log_level);
+	errlist_add(errs, "generation %u %s", gen, why);
+	errlist_free(&r->warnings);
+	r->active = 0;
+	r->pending = 0;
+	r->failed++;
 	log_msg(LOG_ERR, "reload failed: generation %u %s; back to "
 	    "generation %u and its configuration", gen, why, gen - 1);
 	notify("READY=1\nSTATUS=reload failed: generation %u %s; "
 	    "generation %u serving", gen, why, gen - 1);
-	master_title(m);
-	control_reload_done(m, 0, &errs);
-	errlist_free(&errs);
+	return RELOAD_UNDONE;
 }
 
 /*
- * Called from the loop during a reload: report when the new generation
- * accepts, finish when the old one is gone (closing removed listeners),
- * then run a reload that was asked for meanwhile.
+ * Called from the loop: when the new generation accepts, retire the old
+ * one (RELOAD_READY); when it cannot start, undo (RELOAD_UNDONE, the
+ * reason in errs); when the old one is gone, finish (RELOAD_DONE: the
+ * master starts a merged reload, r->pending).  RELOAD_NONE otherwise.
  */
-void
-reload_progress(struct master *m, int64_t now)
+int
+reload_progress(struct reload *r, struct gens *gs, struct pool *pool,
+    int64_t now, struct errlist *errs)
 {
-	size_t	i;
+	struct generation	*g = gs->cur;
 
-	if (!m->reload.active || m->pool.stopping)
-		return;
-	if (!m->reload.ready && !master_pool_ready(m)) {
-		if (now - m->reload.started_ms > m->conf->graceful_timeout_ms)
-			reload_abandon(m, "did not start within "
-			    "graceful_timeout");
-		return;
+	if (!r->active || pool->stopping)
+		return RELOAD_NONE;
+	if (!r->ready && g->permanent)
+		return reload_undo(r, gs, pool, "cannot run as configured "
+		    "(a worker exited 78)", now, errs);
+	if (!r->ready && !pool_ready(pool, g)) {
+		if (now - r->started_ms > g->conf->graceful_timeout_ms)
+			return reload_undo(r, gs, pool, "did not start within "
+			    "graceful_timeout", now, errs);
+		return RELOAD_NONE;
 	}
-	if (!m->reload.ready) {
+	if (!r->ready) {
 		/* only now: the old generation serves until the new one can */
-		pool_retire_older(m, m->pool.generation, TOLD_RELOAD,
-		    m->conf->graceful_timeout_ms, now);
-		reload_forget_previous(&m->reload);
-		m->reload.ready = 1;
-		m->reload.ok++;
+		pool_retire_gen(pool, g, 1, TOLD_RELOAD,
+		    g->conf->graceful_timeout_ms, now);
+		gen_commit(gs);
+		r->ready = 1;
+		r->ok++;
 		log_notice("reload: generation %u accepting, %lld ms after "
-		    "the SIGHUP", m->pool.generation,
-		    (long long)(now - m->reload.started_ms));
+		    "the SIGHUP", g->id, (long long)(now - r->started_ms));
 		notify("READY=1\nSTATUS=generation %u: %u workers, service "
-		    "%s", m->pool.generation, m->pool.target,
-		    m->conf->service);
-		master_title(m);
-		control_reload_done(m, 1, &m->reload.warnings);
-		errlist_free(&m->reload.warnings);
+		    "%s", g->id, g->target, g->conf->service);
+		return RELOAD_READY;
 	}
-	if (!m->reload.ready || pool_older(&m->pool, m->pool.generation) > 0)
-		return;
-	for (i = 0; i < m->reload.nclosing; i++) {
-		log_notice("reload: closing %s", m->reload.closing[i].bound);
-		listen_close(&m->reload.closing[i], 1);
-	}
-	free(m->reload.closing);
-	m->reload.closing = NULL;
-	m->reload.nclosing = 0;
-	m->reload.active = 0;
+	if (gen_draining(gs))
+		return RELOAD_NONE;
+	gen_collect(gs);
+	r->active = 0;
 	log_notice("reload: generation %u complete, %lld ms after the "
-	    "SIGHUP", m->pool.generation,
-	    (long long)(now - m->reload.started_ms));
-	if (m->reload.pending) {
-		m->reload.pending = 0;
-		reload_start(m);
-	}
+	    "SIGHUP", g->id, (long long)(now - r->started_ms));
+	return RELOAD_DONE;
 }

@@ -99,6 +99,9 @@ parse_duration_ms(const char *s, int *ms, char *err, size_t errlen)
 /*
  * Parse a memory size: a number of bytes with an optional K, M, G or T
  * suffix (powers of 1024), "0" for none; the result in KiB, rounded up.
+ * Not libbsd's expand_number(3): it reads "010" as octal and "0x10" as
+ * hexadecimal, and takes "-1" for 16 EiB, none of which a size in a
+ * configuration file should mean.
  */
 int
 parse_size_kb(const char *s, uint64_t *kb, char *err, size_t errlen)
@@ -135,30 +138,34 @@ parse_size_kb(const char *s, uint64_t *kb, char *err, size_t errlen)
 	return -1;
 }
 
-/* Parse a decimal integer within [min, max]. */
+/*
+ * Parse a decimal integer within [min, max], with spaces around it but no
+ * sign, and no other base: strtonum(3) does the arithmetic and the range
+ * once the text is known to be digits (strtonum alone takes "+1", "-0"
+ * and a leading "0x" in some libcs).
+ */
 int
 parse_uint(const char *s, unsigned int min, unsigned int max,
     unsigned int *val, char *err, size_t errlen)
 {
-	const char	*p = s;
-	long long	 n = 0;
+	const char	*p = s, *errstr;
+	char		 digits[24];
+	size_t		 n;
+	long long	 v;
 
 	while (isspace((unsigned char)*p))
 		p++;
-	if (!isdigit((unsigned char)*p))
+	n = strspn(p, "0123456789");
+	if (n == 0 || p[n + strspn(p + n, " \t\n\r\f\v")] != '\0')
 		goto bad;
-	for (; isdigit((unsigned char)*p); p++) {
-		n = n * 10 + (*p - '0');
-		if (n > UINT_MAX)
-			goto range;
-	}
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p != '\0')
-		goto bad;
-	if (n < min || n > max)
+	if (n >= sizeof(digits))
 		goto range;
-	*val = (unsigned int)n;
+	memcpy(digits, p, n);
+	digits[n] = '\0';
+	v = strtonum(digits, min, max, &errstr);
+	if (errstr != NULL)
+		goto range;
+	*val = (unsigned int)v;
 	return 0;
  bad:
 	snprintf(err, errlen, "invalid number '%s'", s);

@@ -53,6 +53,9 @@ extern char	**environ;
 #define WORKER_BACKOFF_MS	100	/* after EMFILE, ENFILE, ENOBUFS */
 
 static void	worker_close_fds(struct worker *w);
+static struct worker	*worker_self;	/* for worker_waiting() */
+
+static void	worker_waiting(int on);
 static void	worker_stdio(struct worker *w);
 static void	worker_env(struct worker *w);
 static void	worker_init(struct worker *w);
@@ -208,7 +211,7 @@ worker_init(struct worker *w)
 	if (w->handler->init != NULL && w->handler->init(&w->env,
 	    &w->hdata) == -1)
 		fatalx("service %s: initialisation failed", w->handler->name);
-	w->cap = pool_request_cap(w->conf->max_requests,
+	w->cap = worker_request_cap(w->conf->max_requests,
 	    w->conf->max_requests_jitter, arc4random());
 	w->started_ms = now_ms();
 	if (w->conf->max_worker_age_ms > 0) {
@@ -219,12 +222,30 @@ worker_init(struct worker *w)
 		alarm((unsigned int)((w->retire_at_ms - w->started_ms + 999) /
 		    1000));
 	}
-	handler_io_track(w->sb);
+	worker_self = w;
+	handler_io_hook(worker_waiting);
 	sig_worker_listeners(w->listeners, w->nlisteners);
 	sig_worker_backtrace(w->sb);
 	log_debug("started, request cap %lu, age limit %lld ms", w->cap,
 	    (long long)(w->retire_at_ms ? w->retire_at_ms - w->started_ms :
 	    0));
+}
+
+/*
+ * handler_read() waits for the client (on) or is done: the scoreboard
+ * says "reading" meanwhile, then what it said before (busy, retiring).
+ */
+static void
+worker_waiting(int on)
+{
+	static uint32_t	 state = SB_BUSY;
+	struct sb_slot	*sb = worker_self->sb;
+
+	if (on) {
+		state = sb->state;
+		sb_set_state(sb, SB_READING);
+	} else
+		sb_set_state(sb, state);
 }
 
 /*
@@ -408,6 +429,21 @@ worker_exit(struct worker *w, uint32_t reason)
 	if (w->handler->fini != NULL)
 		w->handler->fini(w->hdata);
 	_exit(EXIT_RETIRED);
+}
+
+/*
+ * The request cap of a new worker: max plus a jitter in [0, jitter] taken
+ * from rnd, so that workers started together do not retire together.
+ * 0 means no cap.
+ */
+unsigned long
+worker_request_cap(unsigned int max, unsigned int jitter, uint32_t rnd)
+{
+	if (max == 0)
+		return 0;
+	if (jitter == 0)
+		return max;
+	return (unsigned long)max + rnd % ((uint64_t)jitter + 1);
 }
 
 /* Peak resident set size in KiB (getrusage: no /proc needed). */

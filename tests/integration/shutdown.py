@@ -7,7 +7,6 @@ fast stop is killed a second later."""
 import os
 import re
 import signal
-import time
 
 import pfd
 from pfd import check
@@ -69,11 +68,11 @@ check(d.stop() == 0, "clean stop")
 d = pfd.Daemon("shutdown-stuck", pfd.default_conf(workers=2))
 workers = d.wait_workers(2)
 os.kill(workers[0], signal.SIGSTOP)
-t0 = time.monotonic()
+# A stopped process never acts on SIGTERM: without the escalation this
+# stop would not end. (No bound on how long it took: that is timing, and
+# timing is for benchmarks, not pass/fail on a shared machine.)
 rc = d.stop(signal.SIGTERM, timeout=10)
-took = time.monotonic() - t0
 check(rc == 0 and not any(pfd.alive(w) for w in workers),
       "a stopped worker is killed and the master exits 0")
-check(took < 4, "within the escalation (SIGKILL after 1 s): %.1f s" % took)
 check(re.search(r"1 worker still alive after 1000 ms: killing", d.log()),
       "the escalation is logged")

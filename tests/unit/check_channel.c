@@ -130,44 +130,49 @@ END_TEST
  */
 START_TEST(test_channel_pool_attribution)
 {
-	struct master	 m;
-	struct errlist	 errs = { 0 };
-	pid_t		 gone;
-	int64_t		 deadline;
+	struct pool		 pool;
+	struct generation	 g;
+	struct errlist		 errs = { 0 };
+	pid_t			 gone;
+	unsigned int		 i;
+	int64_t			 deadline;
 
-	memset(&m, 0, sizeof(m));
-	m.conf = conf_defaults(&errs);
-	ck_assert_ptr_nonnull(m.conf);
-	pool_init(&m.pool, 8);
+	memset(&g, 0, sizeof(g));
+	g.conf = conf_defaults(&errs);
+	ck_assert_ptr_nonnull(g.conf);
+	pool_init(&pool, 8);
+	for (i = 0; i < 8; i++)
+		pool.slots[i].gen = &g;
 
 	/* slot 0: a successor (this process stands for it); the message
 	   comes from its predecessor, already reaped */
-	m.pool.slots[0].pid = getpid();
-	gone = send_from_child(m.pool.chan[1], EV_RETIRING, 1);
+	pool.slots[0].pid = getpid();
+	gone = send_from_child(pool.chan[1], EV_RETIRING, 1);
 	ck_assert_int_ne(gone, getpid());
-	pool_channel(&m);
-	ck_assert_int_eq(m.pool.slots[0].retiring, 0);
-	ck_assert_int_eq(m.pool.slots[0].announced, 0);
+	pool_channel(&pool, now_ms());
+	ck_assert_int_eq(pool.slots[0].retiring, 0);
+	ck_assert_int_eq(pool.slots[0].announced, 0);
 
 	/* slot 3: the sender is the slot's worker (the table says so) */
-	m.pool.slots[3].pid = send_from_child(m.pool.chan[1], EV_READY, 1);
-	pool_channel(&m);
-	ck_assert_int_eq(m.pool.slots[3].ready, 1);
-	ck_assert_int_eq(m.pool.slots[0].ready, 0);
+	pool.slots[3].pid = send_from_child(pool.chan[1], EV_READY, 1);
+	pool_channel(&pool, now_ms());
+	ck_assert_int_eq(pool.slots[3].ready, 1);
+	ck_assert_int_eq(pool.slots[0].ready, 0);
 
 	/* slot 5: it says 100 times that it retires: once counts */
-	m.pool.slots[5].pid = send_from_child(m.pool.chan[1], EV_RETIRING,
-	    100);
-	pool_channel(&m);
-	ck_assert_int_eq(m.pool.slots[5].retiring, 1);
-	ck_assert_int_eq(m.pool.slots[5].announced, 1);
-	deadline = m.pool.slots[5].deadline_ms;
+	pool.slots[5].pid = send_from_child(pool.chan[1], EV_RETIRING, 100);
+	pool_channel(&pool, now_ms());
+	ck_assert_int_eq(pool.slots[5].retiring, 1);
+	ck_assert_int_eq(pool.slots[5].announced, 1);
+	deadline = pool.slots[5].deadline_ms;
 	ck_assert_int_gt(deadline, 0);
-	ck_assert_int_eq(m.pool.slots[0].retiring, 0);
-	ck_assert_int_eq(m.pool.slots[3].retiring, 0);
+	ck_assert_int_eq(pool.slots[0].retiring, 0);
+	ck_assert_int_eq(pool.slots[3].retiring, 0);
 
-	pool_free(&m.pool);
-	conf_free(m.conf);
+	for (i = 0; i < 8; i++)
+		pool.slots[i].pid = 0;
+	pool_free(&pool);
+	conf_free(g.conf);
 	errlist_free(&errs);
 }
 END_TEST

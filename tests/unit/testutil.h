@@ -120,11 +120,13 @@ tu_mkdtemp(char *dir, size_t len)
 	    strerror(errno));
 }
 
-/* Remove a scratch directory and the files in it (one level deep). */
+/* Remove a scratch directory and everything in it (symlinks not
+   followed). */
 static inline void
 tu_rmtree(const char *dir)
 {
 	struct dirent	*de;
+	struct stat	 st;
 	DIR		*d;
 	char		 path[PATH_MAX];
 
@@ -137,8 +139,10 @@ tu_rmtree(const char *dir)
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
 		    (int)sizeof(path))
 			continue;
-		if (unlink(path) == -1)
-			rmdir(path);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			tu_rmtree(path);
+		else
+			unlink(path);
 	}
 	closedir(d);
 	ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));

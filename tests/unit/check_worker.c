@@ -15,8 +15,8 @@
  */
 
 /*
- * check_pool.c: unit tests of pool.c: the per-worker request cap drawn
- * from max_requests and max_requests_jitter (pool_request_cap).
+ * check_worker.c: unit tests of worker.c: the per-worker request cap drawn
+ * from max_requests and max_requests_jitter (worker_request_cap).
  */
 
 #include <limits.h>
@@ -28,7 +28,7 @@
 #include "preforkd.h"
 #include "testutil.h"
 
-static Suite	*pool_suite(void);
+static Suite	*worker_suite(void);
 
 #define CAP_MAX		1000000000U	/* conf.c's range for both options */
 #define NRANDOM		200000
@@ -40,41 +40,41 @@ static const unsigned int	jitters[] = { 1, 2, 3, 10, 99, 1000,
 static const uint32_t		edges[] = { 0, 1, 2, 0x7fffffffU,
 				    0x80000000U, UINT32_MAX - 1, UINT32_MAX };
 
-START_TEST(test_pool_cap_zero_max)
+START_TEST(test_worker_cap_zero_max)
 {
 	uint32_t	st = 0x2545f491, r;
 	size_t		i, j;
 
-	ck_assert_uint_eq(pool_request_cap(0, 0, 0), 0);
+	ck_assert_uint_eq(worker_request_cap(0, 0, 0), 0);
 	for (i = 0; i < sizeof(jitters) / sizeof(jitters[0]); i++) {
 		for (j = 0; j < sizeof(edges) / sizeof(edges[0]); j++)
-			ck_assert_uint_eq(pool_request_cap(0, jitters[i],
+			ck_assert_uint_eq(worker_request_cap(0, jitters[i],
 			    edges[j]), 0);
 		for (j = 0; j < 1000; j++) {
 			r = tu_rand(&st);
-			if (pool_request_cap(0, jitters[i], r) != 0)
+			if (worker_request_cap(0, jitters[i], r) != 0)
 				ck_abort_msg("max 0 jitter %u rnd %u: cap %lu",
-				    jitters[i], r, pool_request_cap(0,
+				    jitters[i], r, worker_request_cap(0,
 				    jitters[i], r));
 		}
 	}
 }
 END_TEST
 
-START_TEST(test_pool_cap_no_jitter)
+START_TEST(test_worker_cap_no_jitter)
 {
 	uint32_t	st = 0x9e3779b9, r;
 	size_t		i, j;
 
 	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
 		for (j = 0; j < sizeof(edges) / sizeof(edges[0]); j++)
-			ck_assert_uint_eq(pool_request_cap(maxes[i], 0,
+			ck_assert_uint_eq(worker_request_cap(maxes[i], 0,
 			    edges[j]), maxes[i]);
 		for (j = 0; j < 1000; j++) {
 			r = tu_rand(&st);
-			if (pool_request_cap(maxes[i], 0, r) != maxes[i])
+			if (worker_request_cap(maxes[i], 0, r) != maxes[i])
 				ck_abort_msg("max %u jitter 0 rnd %u: cap %lu",
-				    maxes[i], r, pool_request_cap(maxes[i], 0,
+				    maxes[i], r, worker_request_cap(maxes[i], 0,
 				    r));
 		}
 	}
@@ -82,7 +82,7 @@ START_TEST(test_pool_cap_no_jitter)
 END_TEST
 
 /* Every cap lies in [max, max + jitter], whatever the random number. */
-START_TEST(test_pool_cap_within_bounds)
+START_TEST(test_worker_cap_within_bounds)
 {
 	unsigned long	cap, lo, hi;
 	uint32_t	st = 0xdeadbeef, r;
@@ -96,7 +96,7 @@ START_TEST(test_pool_cap_within_bounds)
 			    2000; k++) {
 				r = k < sizeof(edges) / sizeof(edges[0]) ?
 				    edges[k] : tu_rand(&st);
-				cap = pool_request_cap(maxes[i], jitters[j],
+				cap = worker_request_cap(maxes[i], jitters[j],
 				    r);
 				if (cap < lo || cap > hi)
 					ck_abort_msg("max %u jitter %u rnd %u: "
@@ -112,25 +112,25 @@ END_TEST
  * Both bounds are reachable: rnd 0 gives max, rnd == jitter gives
  * max + jitter (the cap is max + rnd % (jitter + 1)).
  */
-START_TEST(test_pool_cap_bounds_reachable)
+START_TEST(test_worker_cap_bounds_reachable)
 {
 	size_t	i, j;
 
 	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++)
 		for (j = 0; j < sizeof(jitters) / sizeof(jitters[0]); j++) {
-			ck_assert_uint_eq(pool_request_cap(maxes[i],
+			ck_assert_uint_eq(worker_request_cap(maxes[i],
 			    jitters[j], 0), maxes[i]);
-			ck_assert_uint_eq(pool_request_cap(maxes[i],
+			ck_assert_uint_eq(worker_request_cap(maxes[i],
 			    jitters[j], jitters[j]),
 			    (unsigned long)maxes[i] + jitters[j]);
-			ck_assert_uint_eq(pool_request_cap(maxes[i],
+			ck_assert_uint_eq(worker_request_cap(maxes[i],
 			    jitters[j], jitters[j] + 1), maxes[i]);
 		}
 }
 END_TEST
 
 /* With a small jitter, random numbers hit every value of the range. */
-START_TEST(test_pool_cap_spread)
+START_TEST(test_worker_cap_spread)
 {
 	unsigned int	seen[11] = { 0 };
 	unsigned long	cap;
@@ -138,7 +138,7 @@ START_TEST(test_pool_cap_spread)
 	size_t		i;
 
 	for (i = 0; i < NRANDOM; i++) {
-		cap = pool_request_cap(100, 10, tu_rand(&st));
+		cap = worker_request_cap(100, 10, tu_rand(&st));
 		if (cap < 100 || cap > 110)
 			ck_abort_msg("max 100 jitter 10: cap %lu", cap);
 		seen[cap - 100]++;
@@ -150,48 +150,48 @@ START_TEST(test_pool_cap_spread)
 END_TEST
 
 /* The largest configurable values: no wrap-around of max + jitter. */
-START_TEST(test_pool_cap_no_overflow)
+START_TEST(test_worker_cap_no_overflow)
 {
 	unsigned long	cap;
 	uint32_t	st = 777;
 	size_t		i;
 
-	ck_assert_uint_eq(pool_request_cap(CAP_MAX, CAP_MAX, 0), CAP_MAX);
-	ck_assert_uint_eq(pool_request_cap(CAP_MAX, CAP_MAX, CAP_MAX),
+	ck_assert_uint_eq(worker_request_cap(CAP_MAX, CAP_MAX, 0), CAP_MAX);
+	ck_assert_uint_eq(worker_request_cap(CAP_MAX, CAP_MAX, CAP_MAX),
 	    2000000000UL);
-	ck_assert_uint_eq(pool_request_cap(CAP_MAX, CAP_MAX, UINT32_MAX),
+	ck_assert_uint_eq(worker_request_cap(CAP_MAX, CAP_MAX, UINT32_MAX),
 	    CAP_MAX + UINT32_MAX % (CAP_MAX + 1UL));
-	ck_assert_uint_eq(pool_request_cap(CAP_MAX, CAP_MAX, CAP_MAX + 1),
+	ck_assert_uint_eq(worker_request_cap(CAP_MAX, CAP_MAX, CAP_MAX + 1),
 	    CAP_MAX);
 	for (i = 0; i < 10000; i++) {
-		cap = pool_request_cap(CAP_MAX, CAP_MAX, tu_rand(&st));
+		cap = worker_request_cap(CAP_MAX, CAP_MAX, tu_rand(&st));
 		if (cap < CAP_MAX || cap > 2000000000UL)
 			ck_abort_msg("max and jitter %u: cap %lu", CAP_MAX,
 			    cap);
 	}
 #if ULONG_MAX > UINT32_MAX
 	/* even beyond the configurable range, with a 64-bit long */
-	ck_assert_uint_eq(pool_request_cap(UINT32_MAX, UINT32_MAX,
+	ck_assert_uint_eq(worker_request_cap(UINT32_MAX, UINT32_MAX,
 	    UINT32_MAX), 2UL * UINT32_MAX);
 #endif
-	ck_assert_uint_eq(pool_request_cap(UINT32_MAX, 0, UINT32_MAX),
+	ck_assert_uint_eq(worker_request_cap(UINT32_MAX, 0, UINT32_MAX),
 	    UINT32_MAX);
 }
 END_TEST
 
 static Suite *
-pool_suite(void)
+worker_suite(void)
 {
-	Suite	*s = suite_create("pool");
+	Suite	*s = suite_create("worker");
 	TCase	*tc;
 
 	tc = tcase_create("request_cap");
-	tcase_add_test(tc, test_pool_cap_zero_max);
-	tcase_add_test(tc, test_pool_cap_no_jitter);
-	tcase_add_test(tc, test_pool_cap_within_bounds);
-	tcase_add_test(tc, test_pool_cap_bounds_reachable);
-	tcase_add_test(tc, test_pool_cap_spread);
-	tcase_add_test(tc, test_pool_cap_no_overflow);
+	tcase_add_test(tc, test_worker_cap_zero_max);
+	tcase_add_test(tc, test_worker_cap_no_jitter);
+	tcase_add_test(tc, test_worker_cap_within_bounds);
+	tcase_add_test(tc, test_worker_cap_bounds_reachable);
+	tcase_add_test(tc, test_worker_cap_spread);
+	tcase_add_test(tc, test_worker_cap_no_overflow);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -199,5 +199,5 @@ pool_suite(void)
 int
 main(void)
 {
-	return tu_run(pool_suite());
+	return tu_run(worker_suite());
 }

@@ -68,6 +68,10 @@ check(d.stop() == 0, "clean stop")
 d = pfd.Daemon("shutdown-stuck", pfd.default_conf(workers=2))
 workers = d.wait_workers(2)
 os.kill(workers[0], signal.SIGSTOP)
+# A signal is acted on when its target next runs: until then a SIGTERM
+# sent after the SIGSTOP (lower number, taken first) would still kill it.
+pfd.wait_for(lambda: pfd.proc_state(workers[0]) == "T", timeout=5,
+             what="the worker to be stopped")
 # A stopped process never acts on SIGTERM: without the escalation this
 # stop would not end. (No bound on how long it took: that is timing, and
 # timing is for benchmarks, not pass/fail on a shared machine.)

@@ -680,6 +680,8 @@ size_t		 status_render(const struct status_src *src,
 void		 handler_io_hook(void (*waiting)(int on));
 
 /* handlers/handlers.c */
+int			 handler_abi_check(const struct handler *h,
+			    char *err, size_t len);
 int			 handler_register(const struct handler *h);
 const struct handler	*handler_find(const char *name);
 const struct handler	*handler_at(size_t i);

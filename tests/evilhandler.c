@@ -53,7 +53,7 @@ int	evil_register(void);
 static int	evil_serve(struct handler_conn *);
 
 static const struct handler handler_evil = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "evil",
 	.description = "(test) act as a compromised worker",
 	.serve = evil_serve,

@@ -57,21 +57,21 @@ static int	fdhog_serve(struct handler_conn *);
 static int	logline_serve(struct handler_conn *);
 
 static const struct handler handler_privcheck = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "privcheck",
 	.description = "(test) report identity, try to regain root",
 	.serve = privcheck_serve,
 };
 
 static const struct handler handler_logline = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "logline",
 	.description = "(test) log and echo each line received",
 	.serve = logline_serve,
 };
 
 static const struct handler handler_fdhog = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "fdhog",
 	.description = "(test) hold two descriptors, greet with ok",
 	.init = fdhog_init,
@@ -79,21 +79,21 @@ static const struct handler handler_fdhog = {
 };
 
 static const struct handler handler_spin = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "spin",
 	.description = "(test) read a line, then loop forever",
 	.serve = spin_serve,
 };
 
 static const struct handler handler_slow = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "slow",
 	.description = "(test) read a line, sleep 5 s, answer done",
 	.serve = slow_serve,
 };
 
 static const struct handler handler_crash = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "crash",
 	.description = "(test) abort at start",
 	.init = crash_init,

@@ -20,11 +20,15 @@
  * A handler serves one connection at a time inside an unprivileged worker
  * process.  The daemon owns the listening sockets, the accept loop, the
  * privilege drop, timeouts and the process life cycle; the handler owns
- * only the bytes of one connection.  Built-in handlers (incr, echo) use this
- * interface today; loadable modules will export a `struct handler` named
- * `preforkd_handler` with the same layout.
+ * only the bytes of one connection.  Built-in handlers (incr, echo) and
+ * loadable modules use this interface alike: a module is a shared object
+ * that defines a `const struct handler` named `preforkd_handler`
+ * (PREFORKD_HANDLER_SYMBOL), starting with HANDLER_HEADER.
  *
- * Life cycle, per worker process:
+ * Life cycle, per worker process (preforkd-handler(3) has the whole story):
+ *   check()  when the configuration is loaded (-t, start, reload): for a
+ *            module in a short-lived process dropped exactly like a
+ *            worker, with a time limit; never as root;
  *   init()   once, after the privilege drop, before the first accept(2);
  *   serve()  once per accepted connection, the socket is blocking and has
  *            the configured read/write timeouts;
@@ -33,6 +37,13 @@
  *
  * Handlers include only this header and libc; they never see the daemon's
  * configuration or process table.
+ *
+ * The ABI grows without breaking: a structure of this header only ever
+ * gains members at its end, and `struct handler` says which version and
+ * size it was built with.  preforkd loads any module from
+ * HANDLER_ABI_MIN to its own HANDLER_ABI_VERSION and reads only the
+ * members the module's size covers; it refuses a module built for a
+ * newer ABI, naming both versions.
  */
 
 #ifndef PREFORKD_HANDLER_H
@@ -45,7 +56,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HANDLER_ABI_VERSION	1
+#define HANDLER_ABI_VERSION	2	/* this header's */
+#define HANDLER_ABI_MIN		2	/* the oldest a daemon loads */
+
+/* The symbol a module defines (a const struct handler). */
+#define PREFORKD_HANDLER_SYMBOL	"preforkd_handler"
+
+/* The first members of every struct handler: a module writes
+   `const struct handler preforkd_handler = { HANDLER_HEADER, ... };` */
+#define HANDLER_HEADER	.abi = HANDLER_ABI_VERSION,			\
+			.size = sizeof(struct handler)
 
 /* Return values of serve(). */
 #define HANDLER_OK		0	/* connection done, keep serving */
@@ -61,6 +81,10 @@
 #define HANDLER_IO_WRITE_TIMEOUT 2	/* no progress within write_timeout */
 #define HANDLER_IO_RESET	3	/* peer reset or closed while writing */
 #define HANDLER_IO_ERROR	4	/* any other errno (io_errno) */
+#define HANDLER_IO_TOOLONG	5	/* handler_readline(): no end of line
+					   within the buffer */
+#define HANDLER_IO_EOF		6	/* handler_readn(): the client closed
+					   before the whole frame came */
 
 /* Log priorities (the syslog values). */
 #define HANDLER_LOG_ERR		3
@@ -104,11 +128,15 @@ struct handler_conn {
 	   complete (monotonic ms, 0 = none).  A client trickling bytes keeps
 	   each read under read_timeout but cannot pass the deadline. */
 	int64_t			 deadline_ms;
+	/* The daemon's, for the buffered readers: never touch it. */
+	void			*priv;
 };
 
 struct handler {
-	int		 abi;		/* HANDLER_ABI_VERSION */
-	const char	*name;		/* the `service` config value */
+	unsigned int	 abi;		/* HANDLER_ABI_VERSION built with */
+	unsigned int	 size;		/* sizeof(struct handler) built with */
+	const char	*name;		/* the service's name (built-ins: the
+					   `service` value; modules: logs) */
 	const char	*description;	/* one line, for `preforkd -h` */
 	/* Per-worker setup after the privilege drop; 0 or -1 (the worker
 	   then exits and is respawned with back-off).  May be NULL. */
@@ -122,6 +150,7 @@ struct handler {
 	   and a message in err.  NULL: the service takes no arguments. */
 	int		(*check)(const char *const *args, char *err,
 			    size_t errlen);
+	/* ABI 2 ends here: later versions append members. */
 };
 
 /*

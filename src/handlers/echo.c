@@ -26,7 +26,7 @@
 static int	echo_serve(struct handler_conn *conn);
 
 const struct handler handler_echo = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "echo",
 	.description = "RFC 862 echo: every byte sent back",
 	.serve = echo_serve,

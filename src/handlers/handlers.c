@@ -20,6 +20,8 @@
  * (the test build's handlers today, loadable modules later).
  */
 
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "preforkd.h"
@@ -35,14 +37,48 @@ static const struct handler	*handlers[HANDLERS_MAX] = {
 };
 static size_t			 nhandlers = 2;
 
+/* The size of struct handler in ABI 2: what every module has. */
+#define HANDLER_SIZE_V2	(offsetof(struct handler, check) +		\
+			    sizeof(((struct handler *)0)->check))
+
+/*
+ * Whether this daemon can use h (a built-in or what a module exports):
+ * an ABI from HANDLER_ABI_MIN to ours, a size that covers that ABI's
+ * members, a name and a serve().  0, or -1 and why in err.
+ */
+int
+handler_abi_check(const struct handler *h, char *err, size_t len)
+{
+	if (h->abi > HANDLER_ABI_VERSION)
+		snprintf(err, len, "built for handler ABI %u, this preforkd "
+		    "has ABI %d: upgrade preforkd or rebuild the module",
+		    h->abi, HANDLER_ABI_VERSION);
+	else if (h->abi < HANDLER_ABI_MIN)
+		snprintf(err, len, "built for handler ABI %u, this preforkd "
+		    "loads ABI %d to %d: rebuild the module", h->abi,
+		    HANDLER_ABI_MIN, HANDLER_ABI_VERSION);
+	else if (h->size < HANDLER_SIZE_V2)
+		snprintf(err, len, "struct handler of %u bytes, ABI %u has "
+		    "%zu: start it with HANDLER_HEADER", h->size, h->abi,
+		    (size_t)HANDLER_SIZE_V2);
+	else if (h->name == NULL || *h->name == '\0' || h->serve == NULL)
+		snprintf(err, len, "struct handler without %s",
+		    h->serve == NULL ? "serve()" : "a name");
+	else
+		return 0;
+	return -1;
+}
+
 /*
  * Add a service before the configuration is read.  Returns -1 if the
- * name is taken, the ABI differs or the table is full.
+ * name is taken, the ABI is not ours or the table is full.
  */
 int
 handler_register(const struct handler *h)
 {
-	if (h->abi != HANDLER_ABI_VERSION || h->serve == NULL ||
+	char	err[128];
+
+	if (handler_abi_check(h, err, sizeof(err)) == -1 ||
 	    handler_find(h->name) != NULL || nhandlers == HANDLERS_MAX)
 		return -1;
 	handlers[nhandlers++] = h;

@@ -56,7 +56,7 @@ static void	incr_fini(void *data);
 static int	incr_serve(struct handler_conn *conn);
 
 const struct handler handler_incr = {
-	.abi = HANDLER_ABI_VERSION,
+	HANDLER_HEADER,
 	.name = "incr",
 	.description = "'*' greeting, bytes inside ^...$ frames echoed +1",
 	.init = incr_init,

@@ -492,6 +492,8 @@ void		 errlist_sort(struct errlist *errs, size_t from);
 void		 errlist_print(const struct errlist *errs, FILE *f);
 void		 errlist_free(struct errlist *errs);
 const char	*signame(int signo);
+size_t		 escape_bytes(char *dst, size_t dstlen, const void *src,
+		    size_t len);
 
 /* log.c */
 #define LOG_TO_AUTO	-1	/* stderr in the foreground or under

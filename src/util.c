@@ -17,7 +17,7 @@
 /*
  * util.c: small leaf helpers shared by the modules: value parsers used by
  * the configuration (durations, bounded integers), the monotonic clock,
- * error lists and signal names.
+ * error lists, signal names and bytes escaped as text.
  *
  * Runs in any process.  Never logs: parsers return -1 and describe the
  * problem in the caller's err buffer.
@@ -323,6 +323,38 @@ errlist_free(struct errlist *errs)
 	errs->msg = NULL;
 	errs->rec = NULL;
 	errs->n = 0;
+}
+
+/*
+ * len bytes of src as text in dst (dstlen > 0; always terminated):
+ * printable ASCII as it is, the backslash and every other byte as \xHH,
+ * so that the text is one line, holds no terminal escape and reads back
+ * without ambiguity.  Only whole escapes are written.  Returns how many
+ * bytes of src are in dst: len if they all fit.
+ */
+size_t
+escape_bytes(char *dst, size_t dstlen, const void *src, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = src;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+			if (n + 1 >= dstlen)
+				break;
+			dst[n++] = p[i];
+			continue;
+		}
+		if (n + 4 >= dstlen)
+			break;
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[p[i] >> 4];
+		dst[n++] = hex[p[i] & 15];
+	}
+	dst[n] = '\0';
+	return i;
 }
 
 /* "SIGSEGV" for SIGSEGV; async-signal-safe (returns static strings). */

@@ -372,6 +372,57 @@ START_TEST(test_util_now_ms_monotonic)
 }
 END_TEST
 
+/* escape_bytes: what passes, what is escaped, and whole escapes only. */
+START_TEST(test_util_escape)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} cases[] = {
+		{ "plain text ~", 12, "plain text ~" },
+		{ "", 0, "" },
+		{ "a\nb", 3, "a\\x0ab" },
+		{ "\033[2J", 4, "\\x1b[2J" },
+		{ "back\\slash", 10, "back\\x5cslash" },
+		{ "nul\0x", 5, "nul\\x00x" },
+		{ "\x7f\x80\xff", 3, "\\x7f\\x80\\xff" },
+		{ "tab\there", 8, "tab\\x09here" },
+	};
+	struct tu_report	r = { "", 0 };
+	char			buf[64];
+	size_t			i, n;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		memset(buf, 'X', sizeof(buf));
+		n = escape_bytes(buf, sizeof(buf), cases[i].in, cases[i].len);
+		if (n != cases[i].len || strcmp(buf, cases[i].out) != 0)
+			tu_report(&r, "case %zu: '%s' (%zu), not '%s'", i, buf,
+			    n, cases[i].out);
+	}
+	TU_REPORT_END(&r);
+}
+END_TEST
+
+START_TEST(test_util_escape_short)
+{
+	char	buf[8];
+
+	/* "ab" and one escape take 6 + 1: the next escape does not fit */
+	ck_assert_uint_eq(escape_bytes(buf, sizeof(buf), "ab\n\nc", 5), 3);
+	ck_assert_str_eq(buf, "ab\\x0a");
+	ck_assert_uint_eq(escape_bytes(buf, sizeof(buf), "abcdefghij", 10),
+	    7);
+	ck_assert_str_eq(buf, "abcdefg");
+	ck_assert_uint_eq(escape_bytes(buf, 4, "\n", 1), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(escape_bytes(buf, 5, "\n", 1), 1);
+	ck_assert_str_eq(buf, "\\x0a");
+	ck_assert_uint_eq(escape_bytes(buf, 1, "abc", 3), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -398,6 +449,11 @@ util_suite(void)
 	tc = tcase_create("signame");
 	tcase_add_test(tc, test_util_signame_known);
 	tcase_add_test(tc, test_util_signame_unknown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escape");
+	tcase_add_test(tc, test_util_escape);
+	tcase_add_test(tc, test_util_escape_short);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clock");

@@ -65,43 +65,54 @@ listen_parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
+/*
+ * The host of an IPv4 or IPv6 socket address as text, without brackets
+ * ("127.0.0.1", "::1"), and its port; -1 for another family or an
+ * address shorter than its family's.
+ */
+int
+laddr_ip(const struct sockaddr *sa, socklen_t len, char *host,
+    size_t hostlen, unsigned int *port)
+{
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+
+	if (sa->sa_family == AF_INET && len >= sizeof(*sin)) {
+		if (inet_ntop(AF_INET, &sin->sin_addr, host, hostlen) == NULL)
+			return -1;
+		*port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(*sin6)) {
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, host, hostlen) ==
+		    NULL)
+			return -1;
+		*port = ntohs(sin6->sin6_port);
+	} else
+		return -1;
+	return 0;
+}
+
 /* Canonical text of a socket address: "1.2.3.4:80", "[::1]:80", "unix:/p". */
 void
 laddr_format(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen)
 {
-	char	host[INET6_ADDRSTRLEN];
+	const struct sockaddr_un	*sun = (const void *)sa;
+	const size_t			 off = offsetof(struct sockaddr_un,
+					    sun_path);
+	char				 host[INET6_ADDRSTRLEN];
+	unsigned int			 port;
 
-	switch (sa->sa_family) {
-	case AF_INET: {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, buflen, "%s:%u", host, ntohs(sin->sin_port));
-		break;
-	}
-	case AF_INET6: {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, buflen, "[%s]:%u", host, ntohs(sin6->sin6_port));
-		break;
-	}
-	case AF_UNIX: {
-		const struct sockaddr_un *sun = (const void *)sa;
-
-		if (len > offsetof(struct sockaddr_un, sun_path) &&
-		    sun->sun_path[0] != '\0')
-			snprintf(buf, buflen, "unix:%.*s",
-			    (int)(len - offsetof(struct sockaddr_un, sun_path)),
-			    sun->sun_path);
-		else
-			snprintf(buf, buflen, "unix");
-		break;
-	}
-	default:
+	if (laddr_ip(sa, len, host, sizeof(host), &port) == 0)
+		snprintf(buf, buflen, sa->sa_family == AF_INET ? "%s:%u" :
+		    "[%s]:%u", host, port);
+	else if (sa->sa_family == AF_UNIX && len > off &&
+	    sun->sun_path[0] != '\0')
+		snprintf(buf, buflen, "unix:%.*s", (int)(len - off),
+		    sun->sun_path);
+	else if (sa->sa_family == AF_UNIX)
+		snprintf(buf, buflen, "unix");
+	else
 		snprintf(buf, buflen, "family %d", sa->sa_family);
-	}
 }
 
 /* "unix:/absolute/path" into *out. */

@@ -469,6 +469,8 @@ int		 listen_check_local(const struct laddr *a, char *err,
 		    size_t errlen);
 int		 listen_set_mode_priv(struct listener *l, mode_t mode,
 		    char *err, size_t errlen);
+int		 laddr_ip(const struct sockaddr *sa, socklen_t len,
+		    char *host, size_t hostlen, unsigned int *port);
 void		 laddr_format(const struct sockaddr *sa, socklen_t len,
 		    char *buf, size_t buflen);
 

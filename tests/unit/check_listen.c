@@ -474,6 +474,46 @@ START_TEST(test_listen_format_odd)
 }
 END_TEST
 
+/* laddr_ip: the host without brackets and the port, IPv4 and IPv6 only. */
+START_TEST(test_listen_ip)
+{
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+	struct sockaddr_un	sun;
+	char			host[INET6_ADDRSTRLEN], small[4];
+	unsigned int		port = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(9090);
+	ck_assert_int_eq(laddr_ip((struct sockaddr *)&sin, sizeof(sin), host,
+	    sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_uint_eq(port, 9090);
+	ck_assert_int_eq(laddr_ip((struct sockaddr *)&sin, sizeof(sin) - 1,
+	    host, sizeof(host), &port), -1);
+	ck_assert_int_eq(laddr_ip((struct sockaddr *)&sin, sizeof(sin), small,
+	    sizeof(small), &port), -1);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	sin6.sin6_port = htons(65535);
+	ck_assert_int_eq(laddr_ip((struct sockaddr *)&sin6, sizeof(sin6),
+	    host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_uint_eq(port, 65535);
+	ck_assert_int_eq(laddr_ip((struct sockaddr *)&sin6, sizeof(sin), host,
+	    sizeof(host), &port), -1);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_int_eq(laddr_ip((struct sockaddr *)&sun, sizeof(sun), host,
+	    sizeof(host), &port), -1);
+}
+END_TEST
+
 START_TEST(test_listen_open_inet_port0)
 {
 	struct listener		 l;
@@ -830,6 +870,7 @@ listen_suite(void)
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_listen_format_round_trip);
 	tcase_add_test(tc, test_listen_format_odd);
+	tcase_add_test(tc, test_listen_ip);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open_inet");

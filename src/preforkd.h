@@ -433,6 +433,31 @@ int		 conf_strip_comments(char *text);
 void		 conf_set_pidfile(struct conf *conf, const char *pidfile);
 void		 conf_free(struct conf *conf);
 
+/* notifymsg.c */
+#define NOTIFY_MSG_MAX		4096	/* bytes of a datagram read */
+#define NOTIFY_STATUS_MAX	128	/* STATUS= kept, bytes */
+#define NOTIFY_FDNAME_MAX	255	/* a LISTEN_FDNAMES name, bytes */
+/* One sd_notify datagram, as parsed (every field 0 unless said). */
+struct notify_msg {
+	int		 ready;		/* READY=1 */
+	int		 reloading;	/* RELOADING=1 */
+	int		 stopping;	/* STOPPING=1 */
+	int		 watchdog;	/* WATCHDOG=1 */
+	int		 has_status;	/* STATUS= seen */
+	char		 status[NOTIFY_STATUS_MAX];	/* escaped, maybe
+					   cut with "..." */
+	int		 has_mainpid;
+	pid_t		 mainpid;	/* MAINPID=, > 0 */
+	int		 has_errno;
+	int		 errnum;	/* ERRNO=, 0 to 4095 */
+	unsigned int	 unknown;	/* assignments ignored (other keys,
+					   bad values, malformed lines) */
+};
+int		 notify_parse(const void *buf, size_t len, struct notify_msg *m,
+		    char *err, size_t errlen);
+int		 notify_fdnames(char *const *names, size_t n, char *out,
+		    size_t outlen, char *err, size_t errlen);
+
 /* channel.c */
 int		 chan_open(int fd[2]);
 void		 chan_close(int fd[2]);

@@ -118,7 +118,7 @@ test)
 	run_suite sanitizers --enable-werror --enable-unit-tests \
 	    --enable-sanitizers
 	say "fuzzing (libFuzzer, ${FUZZ_SECONDS:-60} s per harness)"
-	for t in conf parse incr; do
+	for t in conf parse incr notify; do
 		if make -s -C build/werror/tests fuzz FUZZ_TARGETS=$t \
 		    FUZZ_SECONDS="${FUZZ_SECONDS:-60}"; then
 			n_PASS=$((n_PASS + 1))

@@ -499,6 +499,14 @@ int		 laddr_ip(const struct sockaddr *sa, socklen_t len,
 void		 laddr_format(const struct sockaddr *sa, socklen_t len,
 		    char *buf, size_t buflen);
 
+/* ucspi.c */
+#define UCSPI_ENV_MAX		5	/* connection variables, at most */
+#define UCSPI_ENV_BUFLEN	1024	/* bytes that always hold them */
+int		 ucspi_env(int fd, const struct sockaddr *peer,
+		    socklen_t peerlen, char *const *keep, char *buf,
+		    size_t buflen, char **env, size_t envmax, char *err,
+		    size_t errlen);
+
 /* util.c */
 int		 parse_duration_ms(const char *s, int *ms, char *err,
 		    size_t errlen);

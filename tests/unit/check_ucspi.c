@@ -41,6 +41,7 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define ENVN		32
+#define CREDLEN		64
 
 /* Both ends of a connection, and the listener it came through. */
 struct conn {
@@ -59,6 +60,10 @@ static void	 conn_close(struct conn *c);
 static unsigned int port_of(int fd);
 static void	 env_is(char **env, int n, const char *const *want);
 static void	 env_fit(int fd, char *const *keep, int count);
+static void	 tcp_env_is(const struct conn *c, const char *lip,
+		    const char *rip);
+static void	 cred_vars(pid_t pid, char pidvar[CREDLEN],
+		    char uidvar[CREDLEN], char gidvar[CREDLEN]);
 
 /*
  * A TCP connection: a listener of lfamily at laddr (port 0), a client of
@@ -231,60 +236,52 @@ env_fit(int fd, char *const *keep, int count)
 	}
 }
 
+/*
+ * The environment of the server end of a TCP connection: exactly the
+ * five variables, with the peer from accept(2) or from getpeername().
+ */
+static void
+tcp_env_is(const struct conn *c, const char *lip, const char *rip)
+{
+	char		 buf[UCSPI_ENV_BUFLEN], *env[ENVN], err[256];
+	char		 local[64], lport[64], remote[64], rport[64];
+	const char	*want[] = { "PROTO=TCP", local, lport, remote, rport,
+			    NULL };
+	int		 n;
+
+	snprintf(local, sizeof(local), "TCPLOCALIP=%s", lip);
+	snprintf(lport, sizeof(lport), "TCPLOCALPORT=%u", port_of(c->lfd));
+	snprintf(remote, sizeof(remote), "TCPREMOTEIP=%s", rip);
+	snprintf(rport, sizeof(rport), "TCPREMOTEPORT=%u", port_of(c->cfd));
+	n = ucspi_env(c->sfd, (const struct sockaddr *)&c->peer, c->peerlen,
+	    NULL, buf, sizeof(buf), env, ENVN, err, sizeof(err));
+	ck_assert_msg(n == UCSPI_ENV_MAX, "%d: %s", n, err);
+	env_is(env, n, want);
+	n = ucspi_env(c->sfd, NULL, 0, NULL, buf, sizeof(buf), env, ENVN, err,
+	    sizeof(err));
+	env_is(env, n, want);
+	env_fit(c->sfd, NULL, UCSPI_ENV_MAX);
+}
+
 START_TEST(test_ucspi_tcp4)
 {
-	struct conn	 c;
-	char		 buf[UCSPI_ENV_BUFLEN], *env[ENVN], err[256];
-	char		 lport[64], rport[64];
-	const char	*want[6];
-	int		 n;
+	struct conn	c;
 
 	ck_assert(ip_conn(&c, AF_INET, "127.0.0.1", AF_INET, "127.0.0.1",
 	    __func__));
-	snprintf(lport, sizeof(lport), "TCPLOCALPORT=%u", port_of(c.lfd));
-	snprintf(rport, sizeof(rport), "TCPREMOTEPORT=%u", port_of(c.cfd));
-	want[0] = "PROTO=TCP";
-	want[1] = "TCPLOCALIP=127.0.0.1";
-	want[2] = lport;
-	want[3] = "TCPREMOTEIP=127.0.0.1";
-	want[4] = rport;
-	want[5] = NULL;
-
-	n = ucspi_env(c.sfd, (struct sockaddr *)&c.peer, c.peerlen, NULL, buf,
-	    sizeof(buf), env, ENVN, err, sizeof(err));
-	ck_assert_msg(n == UCSPI_ENV_MAX, "%d: %s", n, err);
-	env_is(env, n, want);
-	/* the peer found by getpeername() */
-	n = ucspi_env(c.sfd, NULL, 0, NULL, buf, sizeof(buf), env, ENVN, err,
-	    sizeof(err));
-	env_is(env, n, want);
-	env_fit(c.sfd, NULL, 5);
+	tcp_env_is(&c, "127.0.0.1", "127.0.0.1");
 	conn_close(&c);
 }
 END_TEST
 
+/* IPv6: no brackets. */
 START_TEST(test_ucspi_tcp6)
 {
-	struct conn	 c;
-	char		 buf[UCSPI_ENV_BUFLEN], *env[ENVN], err[256];
-	char		 lport[64], rport[64];
-	const char	*want[6];
-	int		 n;
+	struct conn	c;
 
 	if (!ip_conn(&c, AF_INET6, "::1", AF_INET6, "::1", __func__))
 		return;
-	snprintf(lport, sizeof(lport), "TCPLOCALPORT=%u", port_of(c.lfd));
-	snprintf(rport, sizeof(rport), "TCPREMOTEPORT=%u", port_of(c.cfd));
-	want[0] = "PROTO=TCP";
-	want[1] = "TCPLOCALIP=::1";
-	want[2] = lport;
-	want[3] = "TCPREMOTEIP=::1";
-	want[4] = rport;
-	want[5] = NULL;
-	n = ucspi_env(c.sfd, (struct sockaddr *)&c.peer, c.peerlen, NULL, buf,
-	    sizeof(buf), env, ENVN, err, sizeof(err));
-	env_is(env, n, want);
-	env_fit(c.sfd, NULL, 5);
+	tcp_env_is(&c, "::1", "::1");
 	conn_close(&c);
 }
 END_TEST
@@ -293,37 +290,39 @@ END_TEST
 START_TEST(test_ucspi_tcp_mapped)
 {
 	struct conn	c;
-	char		buf[UCSPI_ENV_BUFLEN], *env[ENVN], err[256];
-	int		n;
 
 	if (!ip_conn(&c, AF_INET6, "::ffff:127.0.0.1", AF_INET, "127.0.0.1",
 	    __func__))
 		return;
 	ck_assert_int_eq(c.peer.ss_family, AF_INET6);
-	n = ucspi_env(c.sfd, (struct sockaddr *)&c.peer, c.peerlen, NULL, buf,
-	    sizeof(buf), env, ENVN, err, sizeof(err));
-	ck_assert_int_eq(n, 5);
-	ck_assert_str_eq(env[1], "TCPLOCALIP=127.0.0.1");
-	ck_assert_str_eq(env[3], "TCPREMOTEIP=127.0.0.1");
+	tcp_env_is(&c, "127.0.0.1", "127.0.0.1");
 	conn_close(&c);
 }
 END_TEST
+
+/* The credential variables of process pid, of our user and group. */
+static void
+cred_vars(pid_t pid, char pidvar[CREDLEN], char uidvar[CREDLEN],
+    char gidvar[CREDLEN])
+{
+	snprintf(pidvar, CREDLEN, "UNIXREMOTEPID=%ld", (long)pid);
+	snprintf(uidvar, CREDLEN, "UNIXREMOTEEUID=%lu",
+	    (unsigned long)geteuid());
+	snprintf(gidvar, CREDLEN, "UNIXREMOTEEGID=%lu",
+	    (unsigned long)getegid());
+}
 
 /* A socketpair: our own credentials, no local name. */
 START_TEST(test_ucspi_socketpair)
 {
 	char		 buf[UCSPI_ENV_BUFLEN], *env[ENVN], err[256];
-	char		 pid[64], uid[64], gid[64];
+	char		 pid[CREDLEN], uid[CREDLEN], gid[CREDLEN];
 	const char	*want[5] = { "PROTO=UNIX", pid, uid, gid, NULL };
 	int		 sv[2], n;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 	    sv), 0);
-	snprintf(pid, sizeof(pid), "UNIXREMOTEPID=%ld", (long)getpid());
-	snprintf(uid, sizeof(uid), "UNIXREMOTEEUID=%lu",
-	    (unsigned long)geteuid());
-	snprintf(gid, sizeof(gid), "UNIXREMOTEEGID=%lu",
-	    (unsigned long)getegid());
+	cred_vars(getpid(), pid, uid, gid);
 	n = ucspi_env(sv[0], NULL, 0, NULL, buf, sizeof(buf), env, ENVN, err,
 	    sizeof(err));
 	env_is(env, n, want);
@@ -339,7 +338,8 @@ START_TEST(test_ucspi_unix_path)
 	struct sockaddr_un	 sun;
 	struct conn		 c;
 	char			 buf[UCSPI_ENV_BUFLEN], *env[ENVN], err[256];
-	char			 path[PATH_MAX + 32], pid[64], uid[64], gid[64];
+	char			 path[PATH_MAX + 32];
+	char			 pid[CREDLEN], uid[CREDLEN], gid[CREDLEN];
 	const char		*want[6] = { "PROTO=UNIX", path, pid, uid, gid,
 				    NULL };
 	int			 n, fd;
@@ -350,11 +350,7 @@ START_TEST(test_ucspi_unix_path)
 	    "%s/s.sock", tmpdir), (int)sizeof(sun.sun_path));
 	unix_conn(&c, &sun, sizeof(sun));
 	snprintf(path, sizeof(path), "UNIXLOCALPATH=%s", sun.sun_path);
-	snprintf(pid, sizeof(pid), "UNIXREMOTEPID=%ld", (long)c.child);
-	snprintf(uid, sizeof(uid), "UNIXREMOTEEUID=%lu",
-	    (unsigned long)geteuid());
-	snprintf(gid, sizeof(gid), "UNIXREMOTEEGID=%lu",
-	    (unsigned long)getegid());
+	cred_vars(c.child, pid, uid, gid);
 	n = ucspi_env(c.sfd, (struct sockaddr *)&c.peer, c.peerlen, NULL, buf,
 	    sizeof(buf), env, ENVN, err, sizeof(err));
 	env_is(env, n, want);

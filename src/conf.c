@@ -152,6 +152,17 @@ conf_read(const char *path, struct errlist *errs)
 static cfg_opt_t conf_opts[] = {
 	CFG_STR("service", "incr", CFGF_NONE),
 	CFG_STR_LIST("service_args", "{}", CFGF_NONE),
+	CFG_STR("module", "", CFGF_NONE),
+	CFG_STR("module_dir", MODULEDIR, CFGF_NONE),
+	CFG_STR_LIST("exec", "{}", CFGF_NONE),
+	CFG_STR_LIST("program", "{}", CFGF_NONE),
+	CFG_STR("program_ready", "delay", CFGF_NONE),
+	CFG_INT_CB("program_ready_delay", 1000, CFGF_NONE,
+	    conf_cb_duration),
+	CFG_INT_CB("program_start_timeout", 30000, CFGF_NONE,
+	    conf_cb_duration),
+	CFG_STR("program_stop_signal", "TERM", CFGF_NONE),
+	CFG_INT_CB("check_timeout", 10000, CFGF_NONE, conf_cb_duration),
 	CFG_STR_LIST("listen", "{\"127.0.0.1:9090\"}", CFGF_NONE),
 	CFG_INT_CB("backlog", 511, CFGF_NONE, conf_cb_uint),
 	CFG_INT_CB("unix_mode", 0666, CFGF_NONE, conf_cb_mode),
@@ -243,6 +254,14 @@ conf_convert(cfg_t *cfg, const char *name)
 	    "request_timeout_soft");
 	conf->request_timeout_ms = cfg_getint(cfg, "request_timeout");
 	conf->defer_accept_ms = cfg_getint(cfg, "defer_accept");
+	conf->program_ready = conf_enum("program_ready", cfg_getstr(cfg,
+	    "program_ready"));
+	conf->program_ready_delay_ms = cfg_getint(cfg, "program_ready_delay");
+	conf->program_start_timeout_ms = cfg_getint(cfg,
+	    "program_start_timeout");
+	conf->program_stop_signal = conf_enum("program_stop_signal",
+	    cfg_getstr(cfg, "program_stop_signal"));
+	conf->check_timeout_ms = cfg_getint(cfg, "check_timeout");
 	strlcpy(conf->control_socket, cfg_getstr(cfg, "control_socket"),
 	    sizeof(conf->control_socket));
 	conf->control_socket_auto = conf_line("control_socket")->line == 0;
@@ -414,6 +433,9 @@ conf_free(struct conf *conf)
 	for (i = 0; conf->service_args != NULL && conf->service_args[i]; i++)
 		free(conf->service_args[i]);
 	free(conf->service_args);
+	for (i = 0; conf->argv != NULL && conf->argv[i]; i++)
+		free(conf->argv[i]);
+	free(conf->argv);
 	for (i = 0; conf->worker_env != NULL && conf->worker_env[i]; i++)
 		free(conf->worker_env[i]);
 	free(conf->worker_env);

@@ -34,6 +34,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,6 @@
 #include "preforkd.h"
 #include "conf_int.h"
 
-static int	conf_str_service(const char *, const char *, char *, size_t);
 static int	conf_str_identity(const char *, const char *, char *, size_t);
 static int	conf_str_path(const char *, const char *, char *, size_t);
 static int	conf_str_directory(const char *, const char *, char *, size_t);
@@ -51,7 +51,6 @@ static int	conf_str_size(const char *, const char *, char *, size_t);
 static int	conf_check_listen(cfg_t *cfg, struct conf *conf);
 static int	conf_check_user(struct conf *conf);
 static void	conf_check_pool(const struct conf *conf);
-static void	conf_check_args(cfg_t *cfg, struct conf *conf);
 static void	conf_check_exposure(const struct conf *conf);
 static int	conf_env_name(const char *s, size_t len);
 static int	conf_check_string(int line, const char *opt, const char *v);
@@ -78,6 +77,15 @@ static const struct conf_enum {
 	const char	*name;
 	int		 value;
 } conf_enums[] = {
+	{ "program_ready", "delay", READY_DELAY },
+	{ "program_ready", "notify", READY_NOTIFY },
+	{ "program_stop_signal", "TERM", SIGTERM },
+	{ "program_stop_signal", "INT", SIGINT },
+	{ "program_stop_signal", "QUIT", SIGQUIT },
+	{ "program_stop_signal", "HUP", SIGHUP },
+	{ "program_stop_signal", "USR1", SIGUSR1 },
+	{ "program_stop_signal", "USR2", SIGUSR2 },
+	{ "program_stop_signal", "WINCH", SIGWINCH },
 	{ "log_target", "stderr", LOG_TO_STDERR },
 	{ "log_target", "syslog", LOG_TO_SYSLOG },
 	{ "log_target", "file", LOG_TO_FILE },
@@ -107,6 +115,10 @@ static const struct conf_string {
 	int		(*check)(const char *, const char *, char *, size_t);
 } conf_strings[] = {
 	{ "service",		NAME_MAXLEN,	conf_str_service },
+	{ "module",		PATH_MAX,	conf_str_module },
+	{ "module_dir",		PATH_MAX,	conf_str_path },
+	{ "program_ready",	NAME_MAXLEN,	conf_str_enum },
+	{ "program_stop_signal", NAME_MAXLEN,	conf_str_enum },
 	{ "user",		NAME_MAXLEN,	conf_str_identity },
 	{ "group",		NAME_MAXLEN,	conf_str_identity },
 	{ "chroot",		PATH_MAX,	conf_str_directory },
@@ -143,24 +155,6 @@ conf_check_string(int line, const char *opt, const char *v)
 		conf_error(line, opt, "%s", err);
 	if (conf_strings[i].check == conf_str_identity)
 		cp.bad_identity = 1;	/* reported: do not resolve it */
-	return -1;
-}
-
-static int
-conf_str_service(const char *opt, const char *v, char *err, size_t len)
-{
-	char	names[256] = "";
-	size_t	i;
-
-	if (handler_find(v) != NULL)
-		return 0;
-	for (i = 0; handler_at(i) != NULL; i++) {
-		if (i > 0)
-			strlcat(names, ", ", sizeof(names));
-		strlcat(names, handler_at(i)->name, sizeof(names));
-	}
-	snprintf(err, len, "unknown service '%s' (built-in services: %s)", v,
-	    names);
 	return -1;
 }
 
@@ -419,32 +413,6 @@ conf_check_pool(const struct conf *conf)
 		    "request_timeout");
 }
 
-/* Copy service_args and let the service check them. */
-static void
-conf_check_args(cfg_t *cfg, struct conf *conf)
-{
-	const struct handler	*h = handler_find(conf->service);
-	struct conf_line	*cl = conf_line("service_args");
-	size_t			 i, n = cfg_size(cfg, "service_args");
-	char			 err[512];
-	int			 line = cl->nitems > 0 ? cl->items[0] : 0;
-
-	if ((conf->service_args = calloc(n + 1, sizeof(char *))) == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		if ((conf->service_args[i] = strdup(cfg_getnstr(cfg,
-		    "service_args", i))) == NULL)
-			return;
-	if (h == NULL || n == 0)
-		return;
-	if (h->check == NULL)
-		conf_error(line, "service_args", "service %s takes no "
-		    "arguments", h->name);
-	else if (h->check((const char *const *)conf->service_args, err,
-	    sizeof(err)) == -1)
-		conf_error(line, "service_args", "%s", err);
-}
-
 /* Checks across options, after a clean parse. */
 void
 conf_check(cfg_t *cfg, struct conf *conf)
@@ -474,7 +442,7 @@ conf_check(cfg_t *cfg, struct conf *conf)
 		    "graceful_timeout", "must be more than 0: it bounds how "
 		    "long old workers drain and new ones have to start (for "
 		    "no practical limit, use a long time such as 1d)");
-	conf_check_args(cfg, conf);
+	conf_service(cfg, conf);
 	if (conf_check_listen(cfg, conf) == -1)
 		return;
 	if (conf->rlimit_nofile > 0 && conf->rlimit_nofile <

@@ -70,6 +70,11 @@ int		 conf_cb_mode(cfg_t *, cfg_opt_t *, const char *, void *);
 void		 conf_check(cfg_t *cfg, struct conf *conf);
 void		 conf_env(cfg_t *cfg, struct conf *conf);
 
+int		 conf_service_kind(const char *name);
+int		 conf_str_service(const char *, const char *, char *, size_t);
+int		 conf_str_module(const char *, const char *, char *, size_t);
+void		 conf_service(cfg_t *cfg, struct conf *conf);
+
 /* conf_confuse.c: libconfuse mended */
 void		 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap);
 void		 conf_scan_assignments(const char *s, struct conf_line *cl);

@@ -368,3 +368,88 @@ fsafe_dir_exposed(int dirfd, char *why, size_t whylen)
 	}
 	return 0;
 }
+
+/*
+ * Whether st (of path) is safe from everyone but root and us: owned by
+ * one of us, and not writable by group or others (a directory may be,
+ * with the sticky bit: then nobody else can replace what we own in it).
+ */
+static int
+fsafe_guarded(const char *path, const struct stat *st, char *err,
+    size_t errlen)
+{
+	if (!fsafe_trusted(st))
+		snprintf(err, errlen, "%s is owned by uid %u", path,
+		    (unsigned)st->st_uid);
+	else if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !S_ISLNK(st->st_mode) &&	/* a link's mode means nothing */
+	    !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)))
+		snprintf(err, errlen, "%s is writable by %s", path,
+		    st->st_mode & S_IWOTH ? "everyone" : "its group");
+	else
+		return 0;
+	return -1;
+}
+
+/* path and every directory above it, guarded (fsafe_guarded()). */
+static int
+fsafe_guarded_path(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+	char		buf[PATH_MAX], *slash;
+
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	for (;;) {
+		if (lstat(buf, &st) == -1) {
+			snprintf(err, errlen, "%s: %s", buf, strerror(errno));
+			return -1;
+		}
+		if (fsafe_guarded(buf, &st, err, errlen) == -1)
+			return -1;
+		if ((slash = strrchr(buf, '/')) == NULL || slash == buf) {
+			if (slash == buf && buf[1] != '\0') {
+				buf[1] = '\0';
+				continue;
+			}
+			return 0;
+		}
+		*slash = '\0';
+	}
+}
+
+/*
+ * A file whose contents workers will run (a module, a program): an
+ * absolute path to a regular file that only root or we can have
+ * written, as can the directories that lead to it, and to what it
+ * resolves to if symlinks are on the way.  Only stats: root opens
+ * nothing here.  0, or -1 with the reason in err.
+ */
+int
+fsafe_code(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+	char		real[PATH_MAX], why[PATH_MAX + 64];
+
+	if (*path != '/') {
+		snprintf(err, errlen, "%s: not an absolute path", path);
+		return -1;
+	}
+	if (realpath(path, real) == NULL || stat(real, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		return -1;
+	}
+	if (fsafe_guarded_path(path, why, sizeof(why)) == -1 ||
+	    fsafe_guarded_path(real, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: not trusted: %s (whoever can "
+		    "write it chooses the code workers run)", path, why);
+		return -1;
+	}
+	return 0;
+}

@@ -98,8 +98,9 @@ lset_build(const struct conf *conf, const struct lset *old, struct lset *out,
  * The settings of conf on the open sockets of ls: backlog, unix mode,
  * TCP_DEFER_ACCEPT, timeouts (inherited by accepted TCP sockets), and
  * blocking mode (several listeners are polled, so accept(2) must not
- * block; a single one is waited on in accept(2) itself).  What cannot be
- * applied is a warning in warn.
+ * block; a single one is waited on in accept(2) itself).  Programs
+ * (service = program) get them as systemd passes sockets: blocking, no
+ * timeouts.  What cannot be applied is a warning in warn.
  */
 void
 lset_apply(const struct conf *conf, struct lset *ls, struct errlist *warn)
@@ -108,6 +109,7 @@ lset_apply(const struct conf *conf, struct lset *ls, struct errlist *warn)
 	char		 err[PATH_MAX + 128];
 	size_t		 i;
 	int		 secs, fl;
+	int		 prog = conf->service_kind == SERVICE_PROGRAM;
 
 	for (i = 0; i < ls->n; i++) {
 		l = ls->l[i];
@@ -122,11 +124,13 @@ lset_apply(const struct conf *conf, struct lset *ls, struct errlist *warn)
 			(void)setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
 			    &secs, sizeof(secs));
 		}
-		l->timeouts_inherited = l->addr.family != AF_UNIX &&
+		if (prog)
+			(void)socket_set_timeouts(l->fd, 0, 0);
+		l->timeouts_inherited = !prog && l->addr.family != AF_UNIX &&
 		    socket_set_timeouts(l->fd, conf->read_timeout_ms,
 		    conf->write_timeout_ms) == 0;
 		if ((fl = fcntl(l->fd, F_GETFL)) == -1 ||
-		    fcntl(l->fd, F_SETFL, ls->n > 1 ? fl | O_NONBLOCK :
+		    fcntl(l->fd, F_SETFL, ls->n > 1 && !prog ? fl | O_NONBLOCK :
 		    fl & ~O_NONBLOCK) == -1)
 			fatal("fcntl %s", l->bound);
 	}

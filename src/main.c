@@ -203,6 +203,10 @@ main(int argc, char *argv[])
 		return status;
 	}
 	conf = conf_load(a.file, &errs);
+	if (conf != NULL && pool_probe(conf, &errs) == -1) {
+		conf_free(conf);
+		conf = NULL;
+	}
 	errlist_print(&errs, stderr);
 	errlist_free(&errs);
 	if (conf == NULL) {

@@ -196,9 +196,9 @@ master_title(struct master *m)
 static void
 master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 {
-	struct pollfd	 pfd[1 + CONTROL_MAX_CLIENTS + 1];
+	struct pollfd	 pfd[POOL_POLLFDS + CONTROL_MAX_CLIENTS + 1];
 	struct timespec	 ts, *tsp = NULL;
-	nfds_t		 n = 0;
+	nfds_t		 n, np;
 	int		 rc;
 
 	if (timeout_ms >= 0) {
@@ -206,8 +206,7 @@ master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 		ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
 		tsp = &ts;
 	}
-	pfd[n].fd = pool_fd(&m->pool);
-	pfd[n++].events = POLLIN;
+	n = np = pool_pollfds(&m->pool, pfd);
 	n += control_pollfds(&m->ctl, pfd + n);
 	rc = ppoll(pfd, n, tsp, waitmask);
 	if (rc == -1 && errno != EINTR) {
@@ -216,9 +215,8 @@ master_wait(struct master *m, const sigset_t *waitmask, int timeout_ms)
 	}
 	if (rc <= 0)
 		return;
-	if (pfd[0].revents & POLLIN)
-		pool_channel(&m->pool, now_ms());
-	control_dispatch(&m->ctl, pfd + 1, n - 1, now_ms());
+	pool_input(&m->pool, pfd, np, now_ms());
+	control_dispatch(&m->ctl, pfd + np, n - np, now_ms());
 	master_requests(m);
 }
 

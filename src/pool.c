@@ -40,6 +40,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,7 @@ pool_init(struct pool *pool, unsigned int nslots)
 	if (pool->slots == NULL)
 		fatal("pool");
 	pool->nslots = nslots;
+	pool->notify_fd = -1;
 	if (sb_create(&pool->sb, nslots) == -1)
 		fatal("scoreboard");
 	if (chan_open(pool->chan) == -1)
@@ -83,13 +85,37 @@ pool_free(struct pool *pool)
 	sb_destroy(&pool->sb);
 	log_worker_flush(&pool->strays, 0, -1);
 	chan_close(pool->chan);
+	pool_notify_close(pool);
 }
 
-/* The descriptor the master waits on for what workers say. */
-int
-pool_fd(const struct pool *pool)
+/*
+ * The descriptors the master waits on for what workers say: the
+ * channel, and the programs' NOTIFY_SOCKET once there is one.  Fills
+ * pfd (room for POOL_POLLFDS) and returns how many.
+ */
+nfds_t
+pool_pollfds(const struct pool *pool, struct pollfd *pfd)
 {
-	return pool->chan[0];
+	nfds_t	n = 0;
+
+	pfd[n].fd = pool->chan[0];
+	pfd[n++].events = POLLIN;
+	if (pool->notify_fd != -1) {
+		pfd[n].fd = pool->notify_fd;
+		pfd[n++].events = POLLIN;
+	}
+	return n;
+}
+
+/* Take what pool_pollfds()'s descriptors have, as ppoll() found them. */
+void
+pool_input(struct pool *pool, const struct pollfd *pfd, nfds_t n,
+    int64_t now)
+{
+	if (n > 0 && (pfd[0].revents & POLLIN))
+		pool_channel(pool, now);
+	if (n > 1 && (pfd[1].revents & POLLIN))
+		pool_notify(pool, now);
 }
 
 /* Start a worker of generation g in slot i. */
@@ -99,9 +125,13 @@ pool_spawn(struct pool *pool, unsigned int i, struct generation *g,
 {
 	struct slot	*s = &pool->slots[i];
 	struct worker	 w;
+	const char	*notify = NULL;
 	pid_t		 pid, master = getpid();
 	size_t		 k;
 
+	if (g->conf->service_kind == SERVICE_PROGRAM &&
+	    g->conf->program_ready == READY_NOTIFY)
+		notify = pool_notify_name(pool);
 	sb_reset(sb_at(&pool->sb, i), g->id);
 	switch (pid = fork()) {
 	case -1:
@@ -132,6 +162,7 @@ pool_spawn(struct pool *pool, unsigned int i, struct generation *g,
 		w.nlisteners = g->ls.n;
 		w.handler = handler_find(g->conf->service);
 		w.event_fd = pool->chan[1];
+		w.notify = notify;
 		worker_main(&w);
 		/* NOTREACHED */
 	}
@@ -142,6 +173,8 @@ pool_spawn(struct pool *pool, unsigned int i, struct generation *g,
 	s->pid = pid;
 	s->gen = g;
 	s->started_ms = now;
+	if (g->conf->service_kind == SERVICE_PROGRAM)
+		pool_program_started(s);
 	g->workers++;
 	log_debug("worker %ld started in slot %u, generation %u", (long)pid,
 	    i, g->id);
@@ -308,7 +341,15 @@ pool_deadlines(struct pool *pool, int64_t now)
 			continue;
 		}
 		sb = sb_read(sb_at(&pool->sb, i));
-		if (!s->termed) {
+		if (!s->termed && s->gen->conf->service_kind ==
+		    SERVICE_PROGRAM) {
+			log_warnx("program worker %ld (generation %u) still "
+			    "running after graceful_timeout: SIGKILL",
+			    (long)s->pid, s->gen->id);
+			kill(s->pid, SIGKILL);
+			s->termed = 1;
+			s->deadline_ms = 0;
+		} else if (!s->termed) {
 			log_warnx("worker %ld (generation %u) still %s%s%s "
 			    "after graceful_timeout: SIGTERM", (long)s->pid,
 			    s->gen->id, sb_state_name(sb.state),
@@ -374,6 +415,9 @@ pool_maintain(struct pool *pool, struct gens *gs, int64_t now)
 
 	next = pool_deadlines(pool, now);
 	if ((t = pool_tick(pool, g, now)) != -1 && (next == -1 || t < next))
+		next = t;
+	if (!pool->stopping && (t = pool_programs(pool, now)) != -1 &&
+	    (next == -1 || t < next))
 		next = t;
 	if (g->permanent || pool->stopping)
 		goto out;

@@ -43,11 +43,15 @@
 
 static void	pool_describe(const struct slot *s, const struct sb_slot *sb,
 		    int status, char *buf, size_t len);
+static void	pool_describe_program(const struct slot *s, int status,
+		    char *buf, size_t len);
 static int	pool_exit_reason(const struct slot *s, const struct sb_slot *sb,
 		    int status);
 static void	pool_exited(struct pool *pool, struct slot *s, int status,
 		    int64_t now);
 static void	pool_backoff(struct generation *g, int64_t now);
+static int	pool_exec_ended(struct pool *pool, const struct slot *s,
+		    const struct sb_slot *sb, int status, int64_t now);
 
 /* The kernel's count of OOM kills (/proc/vmstat), 0 if unknown. */
 uint64_t
@@ -66,6 +70,38 @@ pool_oom_kills(void)
 	return n;
 }
 
+/* A program worker's end: it has no connection count to give. */
+static void
+pool_describe_program(const struct slot *s, int status, char *buf,
+    size_t len)
+{
+	static const char *const told[] = {
+		[TOLD_RELOAD] = "replaced by a reload",
+		[TOLD_STOP] = "stopped",
+		[TOLD_IDLE] = "retired",
+		[TOLD_TTOU] = "retired: SIGTTOU",
+		[TOLD_AGE] = "retired: max_worker_age reached",
+		[TOLD_RSS] = "retired: max_worker_rss exceeded",
+	};
+	char	how[64];
+
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by %s%s",
+		    signame(WTERMSIG(status)), WCOREDUMP(status) ?
+		    " (core dumped)" : "");
+	else
+		snprintf(how, sizeof(how), "exited with status %d",
+		    WEXITSTATUS(status));
+	if (s->start_failed)
+		snprintf(buf, len, "program never ready: %s", how);
+	else if (s->told != TOLD_NONE)
+		snprintf(buf, len, "program %s: %s%s", told[s->told], how,
+		    s->termed ? " after graceful_timeout" : "");
+	else
+		snprintf(buf, len, "program %s%s", how, s->ready ? "" :
+		    " before it was ready");
+}
+
 /* "request cap reached after 50 connections", "killed by SIGSEGV"... */
 static void
 pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
@@ -76,6 +112,8 @@ pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
 		[TOLD_STOP] = "stopped",
 		[TOLD_IDLE] = "retired: too many idle workers",
 		[TOLD_TTOU] = "retired: SIGTTOU",
+		[TOLD_AGE] = "retired: max_worker_age reached",
+		[TOLD_RSS] = "retired: max_worker_rss exceeded",
 	};
 	static const char *const own[] = {
 		[SB_EXIT_REQUESTS] = "request cap reached",
@@ -85,6 +123,10 @@ pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
 	};
 	unsigned long long	served = sb->served;
 
+	if (s->gen->conf->service_kind == SERVICE_PROGRAM) {
+		pool_describe_program(s, status, buf, len);
+		return;
+	}
 	if (WIFSIGNALED(status) && s->timed_out)
 		snprintf(buf, len, "killed by %s for request_timeout after "
 		    "%llu connection%s", signame(WTERMSIG(status)), served,
@@ -127,12 +169,16 @@ pool_exit_reason(const struct slot *s, const struct sb_slot *sb, int status)
 	static const int told[] = {
 		[TOLD_RELOAD] = XR_RELOAD, [TOLD_STOP] = XR_STOP,
 		[TOLD_IDLE] = XR_IDLE, [TOLD_TTOU] = XR_RESIZE,
+		[TOLD_AGE] = XR_AGE, [TOLD_RSS] = XR_RSS,
 	};
 	static const int own[] = {
 		[SB_EXIT_REQUESTS] = XR_REQUESTS, [SB_EXIT_HANDLER] = XR_HANDLER,
 		[SB_EXIT_AGE] = XR_AGE, [SB_EXIT_RSS] = XR_RSS,
 	};
 
+	if (s->gen->conf->service_kind == SERVICE_PROGRAM && s->told !=
+	    TOLD_NONE && !s->termed)
+		return told[s->told];
 	if (WIFSIGNALED(status))
 		return s->timed_out ? XR_TIMEOUT : s->oom ? XR_OOM :
 		    s->termed ? XR_KILLED : XR_CRASH;
@@ -145,6 +191,39 @@ pool_exit_reason(const struct slot *s, const struct sb_slot *sb, int status)
 	if (sb->exit_reason > SB_EXIT_NONE && sb->exit_reason < SB_EXIT_TOLD)
 		return own[sb->exit_reason];
 	return XR_CRASH;
+}
+
+/*
+ * The end of an exec program (a worker that became its connection's
+ * program): logged with its client and how long it ran, at debug when
+ * it exited 0, as a warning otherwise; never a crash of the pool.
+ * Returns 1 if s was one.
+ */
+static int
+pool_exec_ended(struct pool *pool, const struct slot *s,
+    const struct sb_slot *sb, int status, int64_t now)
+{
+	int64_t	ran = now - sb->changed_ms;
+	char	how[64];
+
+	if (s->gen->conf->service_kind != SERVICE_EXEC ||
+	    sb->exit_reason != SB_EXIT_EXEC)
+		return 0;
+	pool->exits[XR_EXEC]++;
+	pool->served_dead++;
+	if (ran < 0 || ran > now - s->started_ms)
+		ran = now - s->started_ms;	/* the slot says nonsense */
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by %s%s",
+		    signame(WTERMSIG(status)), s->timed_out ?
+		    " for request_timeout" : "");
+	else
+		snprintf(how, sizeof(how), "exited with status %d",
+		    WEXITSTATUS(status));
+	log_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_DEBUG :
+	    LOG_WARNING, "program %ld for %s %s after %lld ms", (long)s->pid,
+	    *sb->client ? sb->client : "-", how, (long long)ran);
+	return 1;
 }
 
 /* Workers of g keep dying soon after their start: one more step. */
@@ -214,12 +293,21 @@ pool_exited(struct pool *pool, struct slot *s, int status, int64_t now)
 		pool->oom_kills = oom;
 		s->oom = 1;
 	}
+	if (pool_exec_ended(pool, s, &sb, status, now)) {
+		log_worker_flush(&s->out, s->pid, s - pool->slots);
+		sb_clear(sbs);
+		g->workers--;
+		memset(s, 0, sizeof(*s));
+		return;
+	}
 	pool_describe(s, &sb, status, why, sizeof(why));
 	pool->exits[pool_exit_reason(s, &sb, status)]++;
 	pool->served_dead += sb.served;
 	pool->waited_dead += sb.waited;
 	abnormal = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
-	early = now - s->started_ms < POOL_EARLY_MS;
+	early = now - s->started_ms < POOL_EARLY_MS || s->start_failed;
+	if (g->conf->service_kind == SERVICE_PROGRAM && !told)
+		abnormal = abnormal || early;	/* a program's own end */
 	if (pool->stopping == 1)
 		log_debug("worker %ld exited: %s", (long)s->pid, why);
 	else if (abnormal && !told)

@@ -31,7 +31,6 @@
 
 #define POOL_CHAN_BATCH		256	/* datagrams read per turn */
 
-static int	pool_find(struct pool *pool, pid_t pid);
 static void	pool_event(struct slot *s, uint32_t event, int64_t now);
 
 /* The number of live workers. */
@@ -47,25 +46,35 @@ pool_count(const struct pool *pool)
 }
 
 /*
- * Tell one worker to finish its connection and exit (SIGUSR2), with a
- * deadline after which it is terminated.  It no longer counts in the pool.
+ * Tell one worker to finish its connection and exit (SIGUSR2; a program
+ * worker: program_stop_signal), with a deadline after which it is
+ * terminated.  It no longer counts in the pool.  An exec program is
+ * not signalled: it serves its connection to the end, or the deadline.
  */
 void
 pool_retire(struct pool *pool, struct slot *s, int told, int grace_ms,
     int64_t now)
 {
+	const struct conf	*conf = s->gen->conf;
+	int			 signo = SIGUSR2;
+
 	if (s->pid <= 0 || s->told != TOLD_NONE)
 		return;
 	s->retiring = 1;
 	s->told = told;
 	s->deadline_ms = grace_ms > 0 ? now + grace_ms : 0;
-	if (kill(s->pid, SIGUSR2) == -1 && errno != ESRCH)
+	if (conf->service_kind == SERVICE_PROGRAM)
+		signo = conf->program_stop_signal;
+	else if (conf->service_kind == SERVICE_EXEC && sb_read(sb_at(
+	    &pool->sb, s - pool->slots)).exit_reason == SB_EXIT_EXEC)
+		return;
+	if (kill(s->pid, signo) == -1 && errno != ESRCH)
 		log_warn("kill %ld", (long)s->pid);
 }
 
 /* The slot of worker pid, or -1 (not a live worker of ours). */
-static int
-pool_find(struct pool *pool, pid_t pid)
+int
+pool_slot_of(struct pool *pool, pid_t pid)
 {
 	unsigned int	i;
 
@@ -121,7 +130,7 @@ pool_channel(struct pool *pool, int64_t now)
 	for (i = 0; i < POOL_CHAN_BATCH; i++) {
 		if ((n = chan_recv(pool->chan[0], buf, sizeof(buf), &pid)) < 0)
 			break;
-		slot = pool_find(pool, pid);
+		slot = pool_slot_of(pool, pid);
 		s = slot >= 0 ? &pool->slots[slot] : NULL;
 		if (chan_event(buf, n, &event)) {
 			if (s != NULL)

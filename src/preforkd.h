@@ -93,9 +93,29 @@ struct pidlock {
 };
 
 /* The immutable result of parsing the configuration file. */
+/* What serves the connections (conf->service_kind). */
+#define SERVICE_BUILTIN	0	/* a handler compiled in: incr, echo */
+#define SERVICE_MODULE	1	/* a handler in a shared object */
+#define SERVICE_EXEC	2	/* a program per connection (UCSPI) */
+#define SERVICE_PROGRAM	3	/* a program per worker (socket activation) */
+
+/* When a program worker counts as ready (conf->program_ready). */
+#define READY_DELAY	0	/* program_ready_delay after its start */
+#define READY_NOTIFY	1	/* when it sends READY=1 (sd_notify) */
+
 struct conf {
 	char		 file[PATH_MAX];
 	char		 service[NAME_MAXLEN];
+	int		 service_kind;		/* SERVICE_* */
+	char		 module[PATH_MAX];	/* SERVICE_MODULE: its path */
+	char		**argv;			/* SERVICE_EXEC, _PROGRAM */
+	int		 program_ready;		/* READY_* */
+	int		 program_ready_delay_ms;
+	int		 program_start_timeout_ms;	/* to be ready */
+	int		 program_stop_signal;	/* to retire a program */
+	int		 check_timeout_ms;	/* the service's check */
+	int		 service_line;	/* of module, exec or program */
+	int		 args_line;	/* of service_args */
 	char		**service_args;		/* NULL-terminated */
 	char		**worker_env;		/* "NAME=VALUE", NULL-term. */
 	struct laddr	*listen;
@@ -176,6 +196,7 @@ struct errlist {
 #define SB_EXIT_AGE		3	/* reached max_worker_age */
 #define SB_EXIT_RSS		4	/* grew past max_worker_rss */
 #define SB_EXIT_TOLD		5	/* the master told it to (SIGUSR2) */
+#define SB_EXIT_EXEC		6	/* became its connection's program */
 
 #define SB_CLIENTLEN		48
 
@@ -226,6 +247,7 @@ struct worker {
 	int			 event_fd;	/* the channel to the master */
 	uint32_t		 leaving;	/* SB_EXIT_* once decided */
 	struct sb_slot		*sb;		/* this worker's slot */
+	const char		*notify;	/* program: NOTIFY_SOCKET */
 };
 
 /* A worker's output on its way to the log (log.c): the line in progress
@@ -244,6 +266,8 @@ struct wout {
 #define TOLD_STOP	2	/* graceful stop */
 #define TOLD_IDLE	3	/* too many idle workers */
 #define TOLD_TTOU	4	/* SIGTTOU */
+#define TOLD_AGE	5	/* program: max_worker_age */
+#define TOLD_RSS	6	/* program: max_worker_rss */
 
 /* A listening socket's set (lset.c): the listeners of a generation,
    shared with the generations that name the same addresses. */
@@ -295,6 +319,8 @@ struct slot {
 	int64_t			 soft_for_ms;	/* busy period already traced */
 	int			 ready;		/* EV_READY: it reached accept */
 	int			 announced;	/* EV_RETIRING, once per life */
+	int			 start_failed;	/* program: never ready */
+	int64_t			 retire_at_ms;	/* program: max_worker_age */
 	struct wout		 out;		/* its output, on the way */
 };
 
@@ -312,7 +338,8 @@ struct slot {
 #define XR_OOM		10
 #define XR_FAILED	11
 #define XR_KILLED	12	/* still busy after graceful_timeout */
-#define XR_COUNT	13
+#define XR_EXEC		13	/* an exec program's end */
+#define XR_COUNT	14
 
 /*
  * The master's pool of workers (pool.c, pool_exit.c, pool_size.c): the
@@ -338,6 +365,8 @@ struct pool {
 	uint64_t		 served_dead;	/* by workers now gone */
 	uint64_t		 waited_dead;
 	uint64_t		 max_reached;	/* max_workers reached */
+	int			 notify_fd;	/* programs' NOTIFY_SOCKET */
+	char			 notify_name[108];	/* "@preforkd/..." */
 };
 
 /* A live worker, as the status report reads it (pool_row()). */
@@ -476,6 +505,7 @@ int		 fsafe_open(const char *path, int flags, mode_t mode,
 		    int create_dirs, int *dirfd, char *err, size_t errlen);
 int		 fsafe_unlink(int dirfd, const char *name, dev_t dev, ino_t ino);
 int		 fsafe_dir_exposed(int dirfd, char *why, size_t whylen);
+int		 fsafe_code(const char *path, char *err, size_t errlen);
 
 /* pidlock.c */
 int		 pidlock_take(struct pidlock *pl, const char *path,
@@ -599,7 +629,10 @@ void		 notify(const char *fmt, ...)
 /* pool.c */
 void		 pool_init(struct pool *pool, unsigned int nslots);
 void		 pool_free(struct pool *pool);
-int		 pool_fd(const struct pool *pool);
+#define POOL_POLLFDS	2	/* pool_pollfds() at most */
+nfds_t		 pool_pollfds(const struct pool *pool, struct pollfd *pfd);
+void		 pool_input(struct pool *pool, const struct pollfd *pfd,
+		    nfds_t n, int64_t now);
 int		 pool_maintain(struct pool *pool, struct gens *gs, int64_t now);
 int		 pool_ready(const struct pool *pool,
 		    const struct generation *g);
@@ -613,6 +646,7 @@ void		 pool_signal(struct pool *pool, int signo);
 
 /* pool_slot.c */
 unsigned int	 pool_count(const struct pool *pool);
+int		 pool_slot_of(struct pool *pool, pid_t pid);
 void		 pool_retire(struct pool *pool, struct slot *s, int told,
 		    int grace_ms, int64_t now);
 void		 pool_channel(struct pool *pool, int64_t now);
@@ -629,6 +663,16 @@ int64_t		 pool_tick(struct pool *pool, struct generation *g,
 		    int64_t now);
 void		 pool_resize(struct pool *pool, struct generation *g,
 		    int delta, int64_t now);
+
+/* pool_program.c */
+const char	*pool_notify_name(struct pool *pool);
+void		 pool_notify(struct pool *pool, int64_t now);
+void		 pool_notify_close(struct pool *pool);
+int64_t		 pool_programs(struct pool *pool, int64_t now);
+void		 pool_program_started(struct slot *s);
+
+/* pool_probe.c */
+int		 pool_probe(const struct conf *conf, struct errlist *errs);
 
 /* lset.c */
 int		 lset_build(const struct conf *conf, const struct lset *old,
@@ -673,6 +717,11 @@ void		 detach_done(int status);
 
 /* worker.c */
 __dead void	 worker_main(struct worker *w);
+
+/* worker_exec.c */
+__dead void	 worker_exec(struct worker *w, int fd,
+		    const struct sockaddr_storage *ss, socklen_t sslen);
+__dead void	 worker_program(struct worker *w, const char *notify);
 unsigned long	 worker_request_cap(unsigned int max, unsigned int jitter,
 		    uint32_t rnd);
 
@@ -720,6 +769,8 @@ void		 handler_io_hook(void (*waiting)(int on));
 int			 handler_abi_check(const struct handler *h,
 			    char *err, size_t len);
 int			 handler_register(const struct handler *h);
+const struct handler	*handler_load(const char *path, char *err,
+			    size_t len);
 const struct handler	*handler_find(const char *name);
 const struct handler	*handler_at(size_t i);
 

@@ -130,7 +130,7 @@ reload_start(struct reload *r, struct gens *gs, const char *pidfile,
 	if (geteuid() != 0 && *conf->user != '\0' && conf->uid != geteuid())
 		errlist_add(errs, "cannot switch workers to user %s: the "
 		    "master does not run as root", conf->user);
-	if (errlist_errors(errs, 0) > 0) {
+	if (errlist_errors(errs, 0) > 0 || pool_probe(conf, errs) == -1) {
 		conf_free(conf);
 		goto refused;
 	}

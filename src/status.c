@@ -38,7 +38,7 @@ static const char *const xr_names[XR_COUNT] = {
 	[XR_HANDLER] = "handler", [XR_RELOAD] = "reload", [XR_IDLE] = "idle",
 	[XR_RESIZE] = "resize", [XR_STOP] = "stop", [XR_CRASH] = "crash",
 	[XR_TIMEOUT] = "timeout", [XR_OOM] = "oom", [XR_FAILED] = "failed",
-	[XR_KILLED] = "killed",
+	[XR_KILLED] = "killed", [XR_EXEC] = "exec",
 };
 
 /*

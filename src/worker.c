@@ -64,6 +64,8 @@ static int	worker_accept(struct worker *w, struct sockaddr_storage *ss,
 static int	worker_accept_wait(struct worker *w,
 		    struct sockaddr_storage *ss, socklen_t *sslen,
 		    struct listener **lp);
+static __dead void worker_become(struct worker *w, int fd,
+		    struct sockaddr_storage *ss, socklen_t sslen);
 static void	worker_serve(struct worker *w, int fd,
 		    struct sockaddr_storage *ss, socklen_t sslen,
 		    const struct listener *l);
@@ -172,7 +174,7 @@ static void
 worker_init(struct worker *w)
 {
 	struct epoll_event	ev;
-	char			name[32];
+	char			name[32], err[512];
 	size_t			i;
 
 	snprintf(name, sizeof(name), "worker %u", w->slot);
@@ -188,6 +190,12 @@ worker_init(struct worker *w)
 		fatal("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != w->master_pid)
 		_exit(EXIT_TEMPFAIL);	/* the master is already gone */
+	if (w->conf->service_kind == SERVICE_PROGRAM)
+		worker_program(w, w->notify);
+	if (w->conf->service_kind == SERVICE_MODULE &&
+	    (w->handler = handler_load(w->conf->module, err,
+	    sizeof(err))) == NULL)
+		fatalx("module %s: %s", w->conf->module, err);
 
 	w->epfd = -1;
 	if (w->nlisteners > 1) {
@@ -208,8 +216,8 @@ worker_init(struct worker *w)
 	w->env.generation = w->generation;
 	w->env.log = log_msg;
 	w->env.args = (const char *const *)w->conf->service_args;
-	if (w->handler->init != NULL && w->handler->init(&w->env,
-	    &w->hdata) == -1)
+	if (w->handler != NULL && w->handler->init != NULL &&
+	    w->handler->init(&w->env, &w->hdata) == -1)
 		fatalx("service %s: initialisation failed", w->handler->name);
 	w->cap = worker_request_cap(w->conf->max_requests,
 	    w->conf->max_requests_jitter, arc4random());
@@ -375,6 +383,32 @@ worker_accept_wait(struct worker *w, struct sockaddr_storage *ss,
 	}
 }
 
+/* The client's address, for the scoreboard and the log. */
+static void
+worker_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *peer,
+    size_t len)
+{
+	if (ss->ss_family == AF_UNIX)
+		strlcpy(peer, "unix", len);
+	else
+		laddr_format((const struct sockaddr *)ss, sslen, peer, len);
+}
+
+/* service = exec: the connection is this worker's last, and it becomes
+   the program that serves it (worker_exec.c). */
+static __dead void
+worker_become(struct worker *w, int fd, struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	char	peer[LADDR_TEXTLEN];
+
+	worker_peer(ss, sslen, peer, sizeof(peer));
+	sb_set_client(w->sb, peer);
+	sb_set_exit(w->sb, SB_EXIT_EXEC);	/* its end is the program's */
+	sb_set_state(w->sb, SB_BUSY);
+	worker_exec(w, fd, ss, sslen);
+}
+
 static void
 worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
     socklen_t sslen, const struct listener *l)
@@ -383,10 +417,7 @@ worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
 	char			peer[LADDR_TEXTLEN];
 	int			rc;
 
-	if (ss->ss_family == AF_UNIX)
-		strlcpy(peer, "unix", sizeof(peer));
-	else
-		laddr_format((struct sockaddr *)ss, sslen, peer, sizeof(peer));
+	worker_peer(ss, sslen, peer, sizeof(peer));
 	sb_set_client(w->sb, peer);
 	setproctitle("worker gen %u busy %s", w->generation, peer);
 	if (!l->timeouts_inherited)
@@ -426,7 +457,7 @@ static __dead void
 worker_exit(struct worker *w, uint32_t reason)
 {
 	sb_set_exit(w->sb, reason);
-	if (w->handler->fini != NULL)
+	if (w->handler != NULL && w->handler->fini != NULL)
 		w->handler->fini(w->hdata);
 	_exit(EXIT_RETIRED);
 }
@@ -499,6 +530,8 @@ worker_main(struct worker *w)
 		setproctitle("worker gen %u idle", w->generation);
 		if ((fd = worker_accept(w, &ss, &sslen, &l)) == -1)
 			worker_exit(w, w->leaving);
+		if (w->conf->service_kind == SERVICE_EXEC)
+			worker_become(w, fd, &ss, sslen);
 		last = w->cap > 0 && w->served + 1 >= w->cap;
 		if (last)
 			worker_announce(w, EV_RETIRING);

@@ -20,6 +20,7 @@
  * (the test build's handlers today, loadable modules later).
  */
 
+#include <dlfcn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,34 @@ handler_register(const struct handler *h)
 		return -1;
 	handlers[nhandlers++] = h;
 	return 0;
+}
+
+/*
+ * Load the module at path and return the handler it exports, or NULL
+ * with why in err.  Runs only in dropped processes (workers, the
+ * configuration probe): a module's constructors are its code too.
+ */
+const struct handler *
+handler_load(const char *path, char *err, size_t len)
+{
+	const struct handler	*h;
+	char			 why[256];
+	void			*dl;
+
+	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, len, "cannot load it: %s", dlerror());
+		return NULL;
+	}
+	if ((h = dlsym(dl, PREFORKD_HANDLER_SYMBOL)) == NULL) {
+		snprintf(err, len, "it does not define %s: not a preforkd "
+		    "module", PREFORKD_HANDLER_SYMBOL);
+		return NULL;
+	}
+	if (handler_abi_check(h, why, sizeof(why)) == -1) {
+		snprintf(err, len, "%s", why);
+		return NULL;
+	}
+	return h;	/* dl stays loaded for the life of the process */
 }
 
 /* The handler called name, or NULL. */

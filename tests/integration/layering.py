@@ -7,7 +7,8 @@ another object of the daemon defines must belong to a module on a lower
 line: a call (or a use of data) that goes up or sideways fails the test,
 naming both ends.  The fence rules of ../shared/STYLE.md are checked the
 same way: the credential calls only in privsep.o, fork(2) only in pool.o
-(workers) and detach.o (the master itself), libconfuse only in the
+(workers), pool_probe.o (the check of a service's code, dropped like a
+worker) and detach.o (the master itself), libconfuse only in the
 configuration module, syslog only in log.o.  The checker first proves on
 a made-up table that it does fail on an upward call."""
 
@@ -24,8 +25,8 @@ build = os.environ["top_builddir"]
 FENCES = {
     "privsep": {"setuid", "setgid", "setgroups", "setresuid", "setresgid",
                 "initgroups", "chroot", "seteuid", "setegid"},
-    "pool detach": {"fork", "vfork", "clone"},
-    "conf conf_check conf_confuse": {"cfg_init", "cfg_parse_buf",
+    "pool pool_probe detach": {"fork", "vfork", "clone"},
+    "conf conf_check conf_confuse conf_service": {"cfg_init", "cfg_parse_buf",
                                      "cfg_free", "cfg_getstr",
                                      "cfg_getint", "cfg_size"},
     "log": {"syslog", "openlog", "closelog", "vsyslog"},
@@ -102,7 +103,8 @@ bad = violations(lay, d, u)
 check(bad == ["worker.o (worker) uses pool_count of pool.o (pool): up"],
       "the checker catches an upward call in a made-up table: %s" % bad)
 d, u = symbols(["libpreforkd.a[log.o]: fork U"])
-check(violations(lay, d, u) == ["log.o calls fork: only pool detach may"],
+check(violations(lay, d, u) == ["log.o calls fork: only pool pool_probe "
+                                 "detach may"],
       "and a fence broken")
 
 lib = os.path.join(build, "src", "libpreforkd.a")

@@ -1,6 +1,7 @@
-"""load: continuous incr load for the stress tests, from threads, a new
-connection per exchange, every answer checked; failures are kept by kind
-with the time they happened."""
+"""load: continuous load for the stress tests, from threads, a new
+connection per exchange (an incr exchange, or the session function
+given), every answer checked; failures are kept by kind with the time
+they happened."""
 
 import socket
 import threading
@@ -10,8 +11,11 @@ import pfd
 
 
 class Load:
-    def __init__(self, addr, clients=8, frame=b"^stress$"):
+    def __init__(self, addr, clients=8, frame=b"^stress$", session=None):
+        """session(addr): one exchange of another protocol, raising on a
+        wrong answer."""
         self.addr = addr
+        self.session = session
         self.frame = frame
         self.want = pfd.incr_expect(frame)
         self.ok = 0
@@ -26,6 +30,12 @@ class Load:
         while not self.stop.is_set():
             t0 = time.monotonic()
             try:
+                if self.session is not None:
+                    self.session(self.addr)
+                    with self.lock:
+                        self.ok += 1
+                        self.waits.append(time.monotonic() - t0)
+                    continue
                 s = pfd.connect(self.addr, timeout=30)
                 if pfd.recv_exact(s, 1) != b"*":
                     raise ValueError("greeting")

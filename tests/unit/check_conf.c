@@ -534,11 +534,14 @@ static const struct {
 	{ "wokers = 4", "t.conf:1: wokers: unknown option" },
 	{ "\n\nWorkers = 4", "t.conf:3: Workers: unknown option" },
 	{ "service = \"http\"", "t.conf:1: service: unknown service 'http' "
-	    "(built-in services: incr, echo)" },
+	    "(built-in services: incr, echo; or module, exec, "
+	    "program)" },
 	{ "service = \"\"", "t.conf:1: service: unknown service '' "
-	    "(built-in services: incr, echo)" },
+	    "(built-in services: incr, echo; or module, exec, "
+	    "program)" },
 	{ "service = \"INCR\"", "t.conf:1: service: unknown service 'INCR' "
-	    "(built-in services: incr, echo)" },
+	    "(built-in services: incr, echo; or module, exec, "
+	    "program)" },
 	{ "user = \"no-such-user.preforkd-test\"",
 	    "t.conf:1: user: unknown user 'no-such-user.preforkd-test'" },
 	{ "group = \"no-such-group.preforkd-test\"",
@@ -628,7 +631,8 @@ END_TEST
 START_TEST(test_conf_name_63_bytes)
 {
 	parse_fails("service = \"" NAME63 "\"", "t.conf:1: service: unknown "
-	    "service '" NAME63 "' (built-in services: incr, echo)");
+	    "service '" NAME63 "' (built-in services: incr, echo; or module, "
+	    "exec, program)");
 	parse_fails("user = \"" NAME63 "\"",
 	    "t.conf:1: user: unknown user '" NAME63 "'");
 	parse_fails("group = \"" NAME63 "\"",
@@ -796,17 +800,18 @@ static const struct {
 	/* quoted comment characters are data */
 	{ "service = \"a#b\" # a comment\nworkers = 0\n",
 	    "t.conf:1: service: unknown service 'a#b' (built-in services: "
-	    "incr, echo)\n"
+	    "incr, echo; or module, exec, program)\n"
 	    "t.conf:2: workers: 0 is out of range (1 to 4096)" },
 	{ "service = 'c#d'\n", "t.conf:1: service: unknown service 'c#d' "
-	    "(built-in services: incr, echo)" },
+	    "(built-in services: incr, echo; or module, exec, "
+	    "program)" },
 	{ "service = \"x // y /* z */\"\nworkers = 0\n",
 	    "t.conf:1: service: unknown service 'x // y /* z */' (built-in "
-	    "services: incr, echo)\n"
+	    "services: incr, echo; or module, exec, program)\n"
 	    "t.conf:2: workers: 0 is out of range (1 to 4096)" },
 	{ "service = \"q\\\"#\" # c\nworkers = 0\n",
 	    "t.conf:1: service: unknown service 'q\"#' (built-in services: "
-	    "incr, echo)\n"
+	    "incr, echo; or module, exec, program)\n"
 	    "t.conf:2: workers: 0 is out of range (1 to 4096)" },
 	{ "# it's an apostrophe\n/* \"an unpaired quote */\nworkers = 0\n",
 	    "t.conf:3: workers: 0 is out of range (1 to 4096)" },

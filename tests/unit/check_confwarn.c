@@ -53,6 +53,25 @@ static const struct {
 	{ "log_target = file\nsyslog_facility = local0\nlog_file = \"/y\"",
 	    "t.conf:2: warning: syslog_facility: has no effect without "
 	    "log_target = syslog" },
+	/* the options of one kind of service, set for another */
+	{ "module = \"m\"", "t.conf:1: warning: module: has no effect "
+	    "without service = module" },
+	{ "exec = { \"/bin/true\" }", "t.conf:1: warning: exec: has no "
+	    "effect without service = exec" },
+	{ "program_ready = notify", "t.conf:1: warning: program_ready: has "
+	    "no effect without service = program" },
+	{ "service = exec\nexec = { \"/bin/cat\" }\nmax_requests = 5\n"
+	    "service_args = { \"a=b\" }", "t.conf:3: warning: max_requests: "
+	    "has no effect with service = exec (each program serves one "
+	    "connection)\n"
+	    "t.conf:4: warning: service_args: has no effect with service = "
+	    "exec (arguments go in the exec list)" },
+	{ "service = program\nprogram = { \"/bin/cat\" }\n"
+	    "read_timeout = 5s\nrequest_timeout = 9s", "t.conf:3: warning: "
+	    "read_timeout: has no effect with service = program (the program "
+	    "sees the connections, preforkd does not)\n"
+	    "t.conf:4: warning: request_timeout: has no effect with service = "
+	    "program (the program sees the connections, preforkd does not)" },
 };
 
 START_TEST(test_confwarn_no_effect)
@@ -135,6 +154,18 @@ static const struct {
 	{ "worker_env = { \"TZ\", \"1X=y\" }", "t.conf:1: worker_env: '1X=y' "
 	    "is not NAME or NAME=VALUE" },
 	{ "worker_env = { \"A B\" }", "t.conf:1: worker_env: 'A B' is not" },
+	/* a service kind without what it needs */
+	{ "service = module", "t.conf:1: module: service = module needs "
+	    "module = NAME" },
+	{ "service = exec", "t.conf:1: exec: service = exec needs exec = {" },
+	{ "service = program\nprogram = { \"bin/x\" }", "t.conf:2: program: "
+	    "'bin/x' is not an absolute path (no search in PATH, no shell)" },
+	{ "service = program\nprogram = { \"/bin/x\" }\nmax_workers = 8",
+	    "t.conf:3: max_workers: a dynamic pool needs to know which "
+	    "workers are idle" },
+	{ "module = \"../m\"", "t.conf:1: module: '../m' is neither a module "
+	    "name" },
+	{ "program_stop_signal = KILL", "t.conf:1: program_stop_signal: " },
 	/* the backtrace must come before the kill */
 	{ "request_timeout_soft = 2s\nrequest_timeout = 2s", "t.conf:1: "
 	    "request_timeout_soft: must be shorter than request_timeout" },

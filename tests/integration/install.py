@@ -48,6 +48,7 @@ try:
         dirs["sysconfdir"] + "/preforkd.conf",
         dirs["mandir"] + "/man8/preforkd.8",
         dirs["mandir"] + "/man5/preforkd.conf.5",
+        dirs["mandir"] + "/man3/preforkd-handler.3",
         dirs["systemdsystemunitdir"] + "/preforkd.service",
         dirs["systemdsystemunitdir"] + "/preforkd@.service",
         dirs["sysusersdir"] + "/preforkd.conf",

@@ -440,6 +440,25 @@ START_TEST(test_handler_io_printf)
 }
 END_TEST
 
+/* Around the stack buffer (1024): every length goes out whole. */
+START_TEST(test_handler_io_printf_edges)
+{
+	struct pair	p;
+	char		big[1100], got[1100];
+	int		len;
+
+	pair_open(&p);
+	pattern(big, sizeof(big), 13);
+	for (len = 1020; len <= 1030; len++) {
+		ck_assert_int_eq(handler_printf(&p.conn, "%.*s", len, big), 0);
+		ck_assert_int_eq(read_all(p.fd[1], got, len), len);
+		ck_assert_int_eq(memcmp(got, big, len), 0);
+	}
+	ck_assert_int_eq(handler_printf(&p.conn, "%s", ""), 0);
+	pair_close(&p);
+}
+END_TEST
+
 /*
  * Thousands of buffers (some empty, a few large) to a small socket buffer
  * drained by a slow reader, while an interval timer interrupts
@@ -638,6 +657,7 @@ handler_io_suite(void)
 	tc = tcase_create("write");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_handler_io_printf);
+	tcase_add_test(tc, test_handler_io_printf_edges);
 	tcase_add_test(tc, test_handler_io_writev);
 	tcase_add_test(tc, test_handler_io_writev_full);
 	suite_add_tcase(s, tc);

@@ -72,7 +72,7 @@ hello_parse(const char *const *args, struct hello *h, char *err,
 	const char	*v;
 	size_t		 i, j;
 
-	strcpy(h->greeting, HELLO_DEFAULT);
+	memcpy(h->greeting, HELLO_DEFAULT, sizeof(HELLO_DEFAULT));
 	for (i = 0; args != NULL && args[i] != NULL; i++) {
 		if (strncmp(args[i], "greeting=", 9) != 0) {
 			snprintf(err, errlen, "hello: unknown argument '%s' "

@@ -764,6 +764,10 @@ size_t		 status_render(const struct status_src *src,
 
 /* handler_io.c */
 void		 handler_io_hook(void (*waiting)(int on));
+/* Set by the worker: whether it exits after the connection in hand. */
+void		 handler_io_draining_hook(int (*draining)(void));
+/* After every serve(): frees what the readers buffered (conn->priv). */
+void		 handler_conn_done(struct handler_conn *conn);
 
 /* handlers/handlers.c */
 int			 handler_abi_check(const struct handler *h,

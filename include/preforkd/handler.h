@@ -51,6 +51,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,8 +155,9 @@ struct handler {
 };
 
 /*
- * Read up to len bytes.  Returns the byte count, 0 on end of file, or -1
- * with conn->io_error set (timeout, reset, error).  EINTR is retried.
+ * Read up to len bytes, first those handler_readline()/readn() read ahead.
+ * Returns the byte count, 0 on end of file, or -1 with conn->io_error set
+ * (timeout, reset, error).  EINTR is retried.
  */
 ssize_t	handler_read(struct handler_conn *conn, void *buf, size_t len);
 
@@ -172,5 +174,53 @@ void	handler_deadline(struct handler_conn *conn, int ms);
  * with conn->io_error set.  Never raises SIGPIPE.
  */
 int	handler_write(struct handler_conn *conn, const void *buf, size_t len);
+
+/*
+ * Read one line, its '\n' included, into buf and NUL-terminate it.  Returns
+ * its length; 0 at end of file (a last line without '\n' is returned as
+ * is first); -1 with conn->io_error set: HANDLER_IO_TOOLONG when no '\n'
+ * came within len - 1 bytes (buf then holds those bytes, consumed: the
+ * next call returns the rest of the line), else the failed read's error,
+ * and the bytes of the incomplete line stay unread.  What comes after the
+ * line stays buffered for the next handler_read/readline/readn().
+ */
+ssize_t	handler_readline(struct handler_conn *conn, char *buf, size_t len);
+
+/*
+ * Read exactly len bytes (a frame).  Returns 0, or -1 with conn->io_error
+ * set (HANDLER_IO_EOF if the client closed before len bytes came); a
+ * failed call consumes nothing: the bytes that came stay unread.
+ */
+int	handler_readn(struct handler_conn *conn, void *buf, size_t len);
+
+/*
+ * Format like printf(3) and write it all as handler_write() does.
+ * Returns 0, or -1 with conn->io_error set.
+ */
+int	handler_printf(struct handler_conn *conn, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Write every byte of the iovcnt buffers of iov, in as few system calls as
+ * the socket takes.  Returns 0, or -1 with conn->io_error set.  Never
+ * raises SIGPIPE.
+ */
+int	handler_writev(struct handler_conn *conn, const struct iovec *iov,
+	    int iovcnt);
+
+/*
+ * The process, user and group of the client of a unix socket, as the
+ * kernel saw them when it connected (SO_PEERCRED); a NULL pointer skips
+ * one.  Returns 0, or -1 with errno set: EAFNOSUPPORT on TCP.
+ */
+int	handler_peercred(const struct handler_conn *conn, pid_t *pid,
+	    uid_t *uid, gid_t *gid);
+
+/*
+ * 1 when the worker exits after this connection (a reload, a graceful
+ * stop, a smaller pool, its age or request cap): a long-lived connection
+ * should then finish at a clean point and serve() return.  Else 0.
+ */
+int	handler_draining(const struct handler_conn *conn);
 
 #endif /* PREFORKD_HANDLER_H */

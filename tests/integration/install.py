@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """install: `make install DESTDIR=...` installs exactly the expected files
 (the program, the sample configuration without overwriting one that
-exists, the manuals, the systemd units, sysusers.d and tmpfiles.d files),
+exists, the manuals, the systemd units, sysusers.d and tmpfiles.d files,
+the module SDK: handler.h, preforkd.pc and an empty module directory),
 the units pass `systemd-analyze verify`, and `make uninstall` removes it
 all but a configuration the administrator changed."""
 
@@ -16,7 +17,8 @@ from pfd import check
 build = os.environ["top_builddir"]
 dirs = {k: os.environ[k] for k in (
     "sbindir", "sysconfdir", "docdir", "mandir", "systemdsystemunitdir",
-    "sysusersdir", "tmpfilesdir")}
+    "sysusersdir", "tmpfilesdir", "includedir", "pkgconfigdir",
+    "moduledir")}
 dest = tempfile.mkdtemp(prefix="install-", dir=os.environ.get("TMPDIR",
                                                                "/tmp"))
 # a clean make: not the jobserver of the `make check` running this test
@@ -46,10 +48,13 @@ try:
         dirs["sysconfdir"] + "/preforkd.conf",
         dirs["mandir"] + "/man8/preforkd.8",
         dirs["mandir"] + "/man5/preforkd.conf.5",
+        dirs["mandir"] + "/man3/preforkd-handler.3",
         dirs["systemdsystemunitdir"] + "/preforkd.service",
         dirs["systemdsystemunitdir"] + "/preforkd@.service",
         dirs["sysusersdir"] + "/preforkd.conf",
         dirs["tmpfilesdir"] + "/preforkd.conf",
+        dirs["includedir"] + "/preforkd/handler.h",
+        dirs["pkgconfigdir"] + "/preforkd.pc",
     } | {dirs["docdir"] + "/" + f for f in (
         "README.md", "ChangeLog", "COPYING", "DEVELOPERS.md",
         "preforkd.conf")}
@@ -57,6 +62,8 @@ try:
     check(got == want, "installed files are exactly the expected ones%s"
           % ("" if got == want else ": missing %s, extra %s"
              % (sorted(want - got), sorted(got - want))))
+    check(os.path.isdir(dest + dirs["moduledir"]),
+          "the module directory is made: %s" % dirs["moduledir"])
     prog = dest + dirs["sbindir"] + "/preforkd"
     check(os.access(prog, os.X_OK), "the program is executable")
     r = subprocess.run([prog, "-t", "-c", dest + dirs["sysconfdir"] +

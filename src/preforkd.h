@@ -248,6 +248,8 @@ struct worker {
 	uint32_t		 leaving;	/* SB_EXIT_* once decided */
 	struct sb_slot		*sb;		/* this worker's slot */
 	const char		*notify;	/* program: NOTIFY_SOCKET */
+	int			 last;		/* the connection in hand is its
+						   last (request cap) */
 };
 
 /* A worker's output on its way to the log (log.c): the line in progress

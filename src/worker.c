@@ -56,6 +56,7 @@ static void	worker_close_fds(struct worker *w);
 static struct worker	*worker_self;	/* for worker_waiting() */
 
 static void	worker_waiting(int on);
+static int	worker_draining(void);
 static void	worker_stdio(struct worker *w);
 static void	worker_env(struct worker *w);
 static void	worker_init(struct worker *w);
@@ -232,6 +233,7 @@ worker_init(struct worker *w)
 	}
 	worker_self = w;
 	handler_io_hook(worker_waiting);
+	handler_io_draining_hook(worker_draining);
 	sig_worker_listeners(w->listeners, w->nlisteners);
 	sig_worker_backtrace(w->sb);
 	log_debug("started, request cap %lu, age limit %lld ms", w->cap,
@@ -254,6 +256,18 @@ worker_waiting(int on)
 		sb_set_state(sb, SB_READING);
 	} else
 		sb_set_state(sb, state);
+}
+
+/*
+ * handler_draining(): whether this connection is the worker's last (the
+ * master told it to leave, its age is up, or its request cap is
+ * reached), so that a long-lived connection can end cleanly.
+ */
+static int
+worker_draining(void)
+{
+	return worker_self->last || worker_leaving(worker_self) !=
+	    SB_EXIT_NONE;
 }
 
 /*
@@ -435,6 +449,7 @@ worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
 	conn.env = &w->env;
 
 	rc = w->handler->serve(&conn);
+	handler_conn_done(&conn);
 	close(fd);
 
 	if (conn.io_error == HANDLER_IO_READ_TIMEOUT)
@@ -532,7 +547,7 @@ worker_main(struct worker *w)
 			worker_exit(w, w->leaving);
 		if (w->conf->service_kind == SERVICE_EXEC)
 			worker_become(w, fd, &ss, sslen);
-		last = w->cap > 0 && w->served + 1 >= w->cap;
+		last = w->last = w->cap > 0 && w->served + 1 >= w->cap;
 		if (last)
 			worker_announce(w, EV_RETIRING);
 		sb_set_state(w->sb, last ? SB_RETIRING : SB_BUSY);

@@ -163,7 +163,7 @@ try:
     ex = sect.split("\n```c\n", 1)[1].split("\n```\n", 1)[0] + "\n"
     imports_ok(compile_module(ex, "readme"), api)
 
-    # -- served by the installed daemon (once the loader is merged) -------
+    # -- served by the installed daemon -----------------------------------
     pfd.PREFORKD = prog
     d = pfd.Daemon("sdk", pfd.default_conf(
         workers=1, service='"module"', module='"%s"' % (
@@ -171,10 +171,6 @@ try:
         service_args='{ "greeting=Hi" }'), start=False)
     r = subprocess.run([prog, "-t", "-c", d.conf_path], capture_output=True,
                        text=True)
-    if r.returncode != 0 and ("unknown service 'module'" in r.stderr or
-                              "module: unknown option" in r.stderr):
-        shutil.rmtree(d.dir, ignore_errors=True)
-        pfd.skip("module loader not merged yet")
     check(r.returncode == 0, "preforkd -t accepts hello.so: %s"
           % r.stderr.strip())
     d.start()

@@ -189,3 +189,15 @@ if ROOT:
     check(r.returncode != 0 and "Permission denied for the worker user" in
           r.stderr, "a program the worker user cannot run is refused: %r"
           % r.stderr.strip())
+
+# The README's example runs as printed.
+with open(os.path.join(os.environ["top_srcdir"], "README.md")) as f:
+    sect = f.read().split("\n## Your own service: a program per "
+                          "connection\n", 1)[1]
+example = sect.split("\n```\n", 1)[1].split("\n```\n", 1)[0]
+x = pfd.Daemon("exec-readme", example + "\nlisten = { \"127.0.0.1:0\" }\n"
+               + USER)
+out = read_all(x.port(), send=b"ping\n")
+check(out == "hello 127.0.0.1\nping\n", "the README's exec example: %r"
+      % out)
+check(x.stop() == 0, "clean stop")

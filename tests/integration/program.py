@@ -155,3 +155,26 @@ else:
     check("sdworker served" in c.status() or "sdworker" in c.status(),
           "sd_notify STATUS= shows in status")
     check(c.stop() == 0, "clean stop")
+
+# The README's example runs as printed.
+with open(os.path.join(os.environ["top_srcdir"], "README.md")) as f:
+    sect = f.read().split("\n## Your own service: a long-running "
+                          "program\n", 1)[1]
+blocks = re.findall(r"\n```(\w*)\n(.*?)\n```\n", sect, re.S)
+code = [b for lang, b in blocks if lang == "python"][0] + "\n"
+example = [b for lang, b in blocks if "service =" in b][0]
+e = pfd.Daemon("program-readme", "", start=False)
+script = os.path.join(e.dir, "echo.py")
+with open(script, "w") as f:
+    f.write(code)
+os.chmod(script, 0o644)
+e.write_conf(example.replace("/srv/echo.py", script) +
+             "\nlisten = { \"127.0.0.1:0\" }\n" + USER)
+e.start()
+e.wait_log(r"ready: 4 workers", what="the README's programs ready")
+s = pfd.connect(e.port())
+s.sendall(b"ping\n")
+check(pfd.recv_exact(s, 5) == b"ping\n", "the README's program example "
+      "echoes")
+s.close()
+check(e.stop() == 0, "clean stop")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -110,11 +111,51 @@ pfd.wait_for(lambda: len(d.workers()) == 3, what="a third program")
 os.kill(d.pid, signal.SIGTTOU)
 pfd.wait_for(lambda: len(d.workers()) == 2, what="back to two")
 
-# Programs that never send READY=1: the reload is undone.
+# A program that ignores the stop signal is killed at graceful_timeout.
+stubborn = d.workers()
+d.write_conf(conf("--ignore-term", graceful_timeout="2s"))
+reload("programs ignoring SIGTERM")
+d.write_conf(conf())
+reload("the stubborn ones retired")
+d.wait_log(r"program worker \d+ \(generation \d+\) still running after "
+           r"graceful_timeout: SIGKILL", count=2, what="SIGKILL at "
+           "graceful_timeout")
+pfd.wait_for(lambda: len(d.workers()) == 2, what="two programs")
+
+# Programs that never send READY=1: the reload is undone, and nobody but
+# a program itself can say it is ready (a READY=1 from this test, sent to
+# the socket named in a program's environment, is not heard).
 old = d.workers()
 d.write_conf(conf("--never-ready", program_start_timeout="1s"))
-r = subprocess.run([pfd.PREFORKD, "-s", "reload", "-c", d.conf_path],
-                   capture_output=True, text=True, timeout=60)
+fake = {"sent": 0}
+
+
+def forge():
+    """Send READY=1 as a stranger to every new program's NOTIFY_SOCKET."""
+    for p in d.workers():
+        if p in old:
+            continue
+        try:
+            with open("/proc/%d/environ" % p, "rb") as f:
+                env = dict(v.split(b"=", 1) for v in f.read().split(b"\0")
+                           if b"=" in v)
+        except OSError:
+            continue
+        name = env.get(b"NOTIFY_SOCKET")
+        if name:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.sendto(b"READY=1", b"\0" + name[1:])
+            s.close()
+            fake["sent"] += 1
+    return fake["sent"] >= 2
+
+
+reloading = subprocess.Popen([pfd.PREFORKD, "-s", "reload", "-c",
+                              d.conf_path], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+pfd.wait_for(forge, timeout=10, what="forged READY=1 sent")
+out = reloading.communicate(timeout=60)[0]
+r = subprocess.CompletedProcess(reloading.args, reloading.returncode, out, "")
 check(r.returncode != 0 and "did not start within graceful_timeout" in
       r.stdout + r.stderr, "a reload to programs never ready fails: %r"
       % (r.stdout + r.stderr))
@@ -131,9 +172,19 @@ d.wait_log(r"workers keep dying", timeout=20, what="the back-off")
 check(d.proc.poll() is None, "the master lives")
 pfd.incr_session(d.port())
 
-# Readiness by delay.
-d.write_conf(conf(program_ready='"delay"', program_ready_delay="300ms"))
-reload("delay")
+# Readiness by delay; and the sockets come as systemd passes them:
+# blocking, no timeouts (read_timeout is preforkd's, a warning here): an
+# idle program's accept(2) waits for ever.
+d.write_conf(conf(program_ready='"delay"', program_ready_delay="300ms",
+                  read_timeout="1s"))
+r = reload("delay")
+check("read_timeout: has no effect with service = program" in
+      r.stdout + r.stderr,
+      "read_timeout with programs: a warning")
+pfd.wait_for(lambda: len(d.workers()) == 2, what="two programs")
+idle = d.workers()
+time.sleep(2.5)
+check(d.workers() == idle, "idle programs are still there after 2.5 s")
 pfd.incr_session(d.port())
 check(d.stop() == 0, "clean stop")
 

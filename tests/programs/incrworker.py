@@ -7,7 +7,8 @@ incr protocol (greeting '*', every byte of a ^...$ frame sent back plus
 one) one connection at a time.
 
 Arguments: --crash-at-start (exit 1 at once), --never-ready (serve but
-never send READY=1), --tag TEXT (in its STATUS=).  It writes its
+never send READY=1), --ignore-term (SIGTERM ignored), --tag TEXT (in its
+STATUS=).  It writes its
 LISTEN_* variables to stderr at start, and the signal it stops on; on
 SIGTERM or SIGINT it finishes the connection in hand, then exits 0."""
 
@@ -81,6 +82,8 @@ def main():
     lsock = socket.socket(fileno=3)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
+    if "--ignore-term" in args:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     served = 0
     if "--never-ready" not in args:
         notify("READY=1\nSTATUS=%s ready" % tag)
@@ -88,7 +91,9 @@ def main():
         try:
             c, _ = lsock.accept()
         except OSError:
-            continue            # closed by stop()
+            if stopping:
+                continue        # closed by stop()
+            raise
         try:
             serve(c)
         except OSError:

@@ -179,6 +179,51 @@ START_TEST(test_worker_cap_no_overflow)
 }
 END_TEST
 
+static int
+abi_serve(struct handler_conn *conn)
+{
+	return HANDLER_OK;
+}
+
+/* What a worker accepts of a loaded module's struct handler. */
+START_TEST(test_worker_abi_check)
+{
+	struct handler	h = { HANDLER_HEADER, .name = "m",
+			    .serve = abi_serve };
+	char		err[256];
+
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), 0);
+	/* a larger struct of a future ABI is refused, naming both */
+	h.abi = HANDLER_ABI_VERSION + 1;
+	h.size = sizeof(h) + 64;
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "built for handler ABI 3, this preforkd "
+	    "has ABI 2") != NULL, "%s", err);
+	/* an older one than we load */
+	h.abi = HANDLER_ABI_MIN - 1;
+	h.size = sizeof(h);
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "rebuild the module") != NULL, "%s", err);
+	/* a size too small for its ABI: it did not use HANDLER_HEADER */
+	h.abi = HANDLER_ABI_VERSION;
+	h.size = 8;
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "HANDLER_HEADER") != NULL, "%s", err);
+	/* a larger size of our own ABI is fine: reserved members */
+	h.size = sizeof(h) + 64;
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), 0);
+	/* no serve(), no name */
+	h.size = sizeof(h);
+	h.serve = NULL;
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "serve()") != NULL, "%s", err);
+	h.serve = abi_serve;
+	h.name = "";
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "a name") != NULL, "%s", err);
+}
+END_TEST
+
 static Suite *
 worker_suite(void)
 {
@@ -192,6 +237,9 @@ worker_suite(void)
 	tcase_add_test(tc, test_worker_cap_bounds_reachable);
 	tcase_add_test(tc, test_worker_cap_spread);
 	tcase_add_test(tc, test_worker_cap_no_overflow);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("abi");
+	tcase_add_test(tc, test_worker_abi_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "preforkd.h"
@@ -53,21 +54,56 @@ static void	pool_backoff(struct generation *g, int64_t now);
 static int	pool_exec_ended(struct pool *pool, const struct slot *s,
 		    const struct sb_slot *sb, int status, int64_t now);
 
+/*
+ * The number after key on the line of the /proc file path that starts
+ * with it ("oom_kill ", "VmHWM:"), 0 if none.
+ */
+uint64_t
+pool_proc_number(const char *path, const char *key)
+{
+	char		 line[128];
+	size_t		 len = strlen(key);
+	uint64_t	 n = 0;
+	FILE		*f;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, len) == 0) {
+			n = strtoull(line + len, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return n;
+}
+
 /* The kernel's count of OOM kills (/proc/vmstat), 0 if unknown. */
 uint64_t
 pool_oom_kills(void)
 {
-	char			 line[128];
-	unsigned long long	 n = 0;
-	FILE			*f;
+	return pool_proc_number("/proc/vmstat", "oom_kill ");
+}
 
-	if ((f = fopen("/proc/vmstat", "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "oom_kill %llu", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+/* What the master told a worker it retired, for the log. */
+static const char *const told_text[] = {
+	[TOLD_RELOAD] = "replaced by a reload",
+	[TOLD_STOP] = "stopped",
+	[TOLD_IDLE] = "retired: too many idle workers",
+	[TOLD_TTOU] = "retired: SIGTTOU",
+	[TOLD_AGE] = "retired: max_worker_age reached",
+	[TOLD_RSS] = "retired: max_worker_rss exceeded",
+};
+
+/* "killed by SIGSEGV (core dumped)", "exited with status 3". */
+static void
+pool_how(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by %s%s", signame(WTERMSIG(status)),
+		    WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
 }
 
 /* A program worker's end: it has no connection count to give. */
@@ -75,28 +111,14 @@ static void
 pool_describe_program(const struct slot *s, int status, char *buf,
     size_t len)
 {
-	static const char *const told[] = {
-		[TOLD_RELOAD] = "replaced by a reload",
-		[TOLD_STOP] = "stopped",
-		[TOLD_IDLE] = "retired",
-		[TOLD_TTOU] = "retired: SIGTTOU",
-		[TOLD_AGE] = "retired: max_worker_age reached",
-		[TOLD_RSS] = "retired: max_worker_rss exceeded",
-	};
 	char	how[64];
 
-	if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "killed by %s%s",
-		    signame(WTERMSIG(status)), WCOREDUMP(status) ?
-		    " (core dumped)" : "");
-	else
-		snprintf(how, sizeof(how), "exited with status %d",
-		    WEXITSTATUS(status));
+	pool_how(status, how, sizeof(how));
 	if (s->start_failed)
 		snprintf(buf, len, "program never ready: %s", how);
 	else if (s->told != TOLD_NONE)
-		snprintf(buf, len, "program %s: %s%s", told[s->told], how,
-		    s->termed ? " after graceful_timeout" : "");
+		snprintf(buf, len, "program %s: %s%s", told_text[s->told],
+		    how, s->termed ? " after graceful_timeout" : "");
 	else
 		snprintf(buf, len, "program %s%s", how, s->ready ? "" :
 		    " before it was ready");
@@ -107,14 +129,6 @@ static void
 pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
     char *buf, size_t len)
 {
-	static const char *const told[] = {
-		[TOLD_RELOAD] = "replaced by a reload",
-		[TOLD_STOP] = "stopped",
-		[TOLD_IDLE] = "retired: too many idle workers",
-		[TOLD_TTOU] = "retired: SIGTTOU",
-		[TOLD_AGE] = "retired: max_worker_age reached",
-		[TOLD_RSS] = "retired: max_worker_rss exceeded",
-	};
 	static const char *const own[] = {
 		[SB_EXIT_REQUESTS] = "request cap reached",
 		[SB_EXIT_HANDLER] = "retired at the service's request",
@@ -137,7 +151,7 @@ pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
 	else if (WIFSIGNALED(status) && s->termed)
 		snprintf(buf, len, "killed by %s after graceful_timeout "
 		    "(%s) after %llu connection%s", signame(WTERMSIG(status)),
-		    told[s->told] ? told[s->told] : "retiring", served,
+		    told_text[s->told] ? told_text[s->told] : "retiring", served,
 		    PLURAL(served));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by %s%s after %llu connection%s",
@@ -146,8 +160,8 @@ pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
 		    PLURAL(served));
 	else if (WEXITSTATUS(status) == EXIT_RETIRED &&
 	    sb->exit_reason == SB_EXIT_TOLD && s->told != TOLD_NONE)
-		snprintf(buf, len, "%s after %llu connection%s", told[s->told],
-		    served, PLURAL(served));
+		snprintf(buf, len, "%s after %llu connection%s",
+		    told_text[s->told], served, PLURAL(served));
 	else if (WEXITSTATUS(status) == EXIT_RETIRED &&
 	    sb->exit_reason < sizeof(own) / sizeof(own[0]) &&
 	    own[sb->exit_reason] != NULL)
@@ -213,16 +227,11 @@ pool_exec_ended(struct pool *pool, const struct slot *s,
 	pool->served_dead++;
 	if (ran < 0 || ran > now - s->started_ms)
 		ran = now - s->started_ms;	/* the slot says nonsense */
-	if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "killed by %s%s",
-		    signame(WTERMSIG(status)), s->timed_out ?
-		    " for request_timeout" : "");
-	else
-		snprintf(how, sizeof(how), "exited with status %d",
-		    WEXITSTATUS(status));
+	pool_how(status, how, sizeof(how));
 	log_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_DEBUG :
-	    LOG_WARNING, "program %ld for %s %s after %lld ms", (long)s->pid,
-	    *sb->client ? sb->client : "-", how, (long long)ran);
+	    LOG_WARNING, "program %ld for %s %s%s after %lld ms",
+	    (long)s->pid, *sb->client ? sb->client : "-", how, s->timed_out ?
+	    " for request_timeout" : "", (long long)ran);
 	return 1;
 }
 

@@ -154,18 +154,10 @@ pool_program_ready(struct pool *pool, struct slot *s, int64_t now)
 static uint64_t
 pool_program_rss(pid_t pid)
 {
-	char			 path[64], line[128];
-	unsigned long long	 kb = 0;
-	FILE			*f;
+	char	path[64];
 
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return pool_proc_number(path, "VmHWM:");	/* in kB */
 }
 
 /* One program worker's periodic check. */

@@ -656,6 +656,7 @@ void		 pool_channel(struct pool *pool, int64_t now);
 /* pool_exit.c */
 int		 pool_reap(struct pool *pool, int64_t now);
 uint64_t	 pool_oom_kills(void);
+uint64_t	 pool_proc_number(const char *path, const char *key);
 int64_t		 pool_backoff_check(struct pool *pool, struct generation *g,
 		    int64_t now);
 void		 pool_reset_backoff(struct generation *g);

@@ -33,11 +33,8 @@ def conf(*words, **opts):
     return pfd.default_conf(**o) + USER
 
 
-def read_all(addr, send=b"", timeout=10):
-    s = pfd.connect(addr, timeout=timeout)
-    if send:
-        s.sendall(send)
-        s.shutdown(socket.SHUT_WR)
+def recv_all(s):
+    """Everything s receives until the peer closes, as text."""
     out = b""
     while True:
         b = s.recv(65536)
@@ -48,19 +45,24 @@ def read_all(addr, send=b"", timeout=10):
     return out.decode(errors="replace")
 
 
+def env_of(text):
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def read_all(addr, send=b"", timeout=10):
+    s = pfd.connect(addr, timeout=timeout)
+    if send:
+        s.sendall(send)
+        s.shutdown(socket.SHUT_WR)
+    return recv_all(s)
+
+
 # The environment: UCSPI variables and worker_env, nothing else.
 d = pfd.Daemon("exec", conf("/usr/bin/env",
                             worker_env='{ "FOO=bar" }'))
 s = pfd.connect(d.port())
 cport = s.getsockname()[1]
-out = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-s.close()
-env = dict(line.split("=", 1) for line in out.decode().splitlines())
+env = env_of(recv_all(s))
 want = {"PROTO": "TCP", "TCPREMOTEIP": "127.0.0.1",
         "TCPREMOTEPORT": str(cport), "TCPLOCALIP": "127.0.0.1",
         "TCPLOCALPORT": str(d.port()), "FOO": "bar"}
@@ -155,14 +157,7 @@ u.write_conf('listen = { "unix:@DIR@/s.sock" }\nworkers = 1\n'
 u.start()
 s = socket.socket(socket.AF_UNIX)
 s.connect(os.path.join(u.dir, "s.sock"))
-out = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-s.close()
-env = dict(line.split("=", 1) for line in out.decode().splitlines())
+env = env_of(recv_all(s))
 check(env.get("PROTO") == "UNIX" and env.get("UNIXREMOTEEUID") ==
       str(os.geteuid()) and env.get("UNIXREMOTEPID") == str(os.getpid()),
       "unix listener: PROTO=UNIX and the peer's credentials: %r" % env)

@@ -54,9 +54,6 @@
 #define MAX_CORPUS	256
 #define MAX_EXPECT	32
 
-#define BAD_ADDR(s)							\
-	"invalid address '" s "' (expected IPv4:PORT, [IPv6]:PORT, "	\
-	"*:PORT or unix:/path, with PORT 0-65535)"
 #define BAD_DURATION(s)							\
 	"invalid duration '" s "' (use a number with a unit: 500ms, "	\
 	"30s, 5m, 1h, 2d)"

@@ -49,10 +49,6 @@ static const char *check_spec_ok(size_t i, char *why, size_t len);
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define BAD_ADDR(s)							\
-	"invalid address '" s "' (expected IPv4:PORT, [IPv6]:PORT, "	\
-	"*:PORT or unix:/path, with PORT 0-65535)"
-
 #define SPECLEN		(PATH_MAX + 8)
 
 /* tmpdir/name into path (PATH_MAX) and "unix:" + that into spec. */

@@ -44,6 +44,12 @@
 
 #define TU_ERRBUF	8192
 
+/* listen_parse()'s message for an address it cannot read (also the
+   message of a bad `listen` value in a configuration). */
+#define BAD_ADDR(s)							\
+	"invalid address '" s "' (expected IPv4:PORT, [IPv6]:PORT, "	\
+	"*:PORT or unix:/path, with PORT 0-65535)"
+
 /*
  * The failures of a table-driven test, collected so that one run reports
  * every failing case (and one fork serves the whole table).

@@ -16,8 +16,9 @@
 
 /*
  * testutil.h: small helpers shared by the Check unit test programs:
- * error lists as one string, scratch directories under $TMPDIR, files,
- * and a seeded PRNG so that randomised tests are reproducible.
+ * error lists as one string, checks of a parsed configuration, scratch
+ * directories under $TMPDIR, files, and a seeded PRNG so that randomised
+ * tests are reproducible.
  *
  * Header-only: every function is static inline, so that a program that
  * uses only some of them still compiles warning-free.
@@ -26,11 +27,13 @@
 #ifndef PREFORKD_TESTUTIL_H
 #define PREFORKD_TESTUTIL_H
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +46,12 @@
 #include "preforkd.h"
 
 #define TU_ERRBUF	8192
+
+/* listen_parse()'s message for an address it cannot read (also the
+   message of a bad `listen` value in a configuration). */
+#define BAD_ADDR(s)							\
+	"invalid address '" s "' (expected IPv4:PORT, [IPv6]:PORT, "	\
+	"*:PORT or unix:/path, with PORT 0-65535)"
 
 /*
  * The failures of a table-driven test, collected so that one run reports
@@ -104,6 +113,72 @@ tu_errs_find(const struct errlist *errs, const char *prefix,
 		    strstr(errs->msg[i] + plen, substr) != NULL)
 			return (int)i;
 	return -1;
+}
+
+/* Parse text as "t.conf" (conf_parse_buf); record in r unless it fails
+   with exactly the errors want (joined by newlines, in order). */
+static inline void
+tu_report_fails(struct tu_report *r, const char *text, const char *want)
+{
+	struct errlist	 errs = { 0 };
+	struct conf	*conf;
+	char		 buf[TU_ERRBUF];
+
+	conf = conf_parse_buf("t.conf", text, &errs);
+	tu_errs_join(&errs, buf, sizeof(buf));
+	if (conf != NULL)
+		tu_report(r, "<<%s>> accepted", text);
+	else if (strcmp(buf, want) != 0)
+		tu_report(r, "<<%s>>\n  gave: %s\n  want: %s", text, buf, want);
+	conf_free(conf);
+	errlist_free(&errs);
+}
+
+/* Without `user`: as root a dedicated account (or nobody), never root;
+   as another user, stay that user with its own groups. */
+static inline void
+tu_assert_identity_default(const struct conf *conf)
+{
+	struct passwd	*pw;
+
+	ck_assert_str_eq(conf->group, "");
+	if (geteuid() != 0) {
+		ck_assert_str_eq(conf->user, "");
+		ck_assert_uint_eq(conf->uid, geteuid());
+		ck_assert_uint_eq(conf->gid, getegid());
+		ck_assert_ptr_null(conf->groups);
+		ck_assert_int_eq(conf->ngroups, 0);
+		return;
+	}
+	ck_assert_str_ne(conf->user, "");
+	ck_assert_str_ne(conf->user, "root");
+	pw = getpwnam(conf->user);
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_uint_eq(conf->uid, pw->pw_uid);
+	ck_assert_uint_eq(conf->gid, pw->pw_gid);
+	ck_assert_uint_ne(conf->uid, 0);
+	ck_assert_ptr_nonnull(conf->groups);
+	ck_assert_int_ge(conf->ngroups, 1);
+}
+
+/* Every option of a configuration at its documented default. */
+static inline void
+tu_assert_defaults(const struct conf *conf, const char *file)
+{
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(conf->file, file);
+	ck_assert_str_eq(conf->service, "incr");
+	ck_assert_uint_eq(conf->nlisten, 1);
+	ck_assert_int_eq(conf->listen[0].family, AF_INET);
+	ck_assert_str_eq(conf->listen[0].text, "127.0.0.1:9090");
+	ck_assert_int_eq(conf->backlog, 511);
+	ck_assert_uint_eq(conf->unix_mode, 0666);
+	ck_assert_uint_eq(conf->workers, 4);
+	ck_assert_uint_eq(conf->max_requests, 0);
+	ck_assert_uint_eq(conf->max_requests_jitter, 0);
+	ck_assert_int_eq(conf->read_timeout_ms, 60000);
+	ck_assert_int_eq(conf->write_timeout_ms, 60000);
+	tu_assert_identity_default(conf);
 }
 
 /* Make a private scratch directory under $TMPDIR (or /tmp) in dir. */

@@ -22,7 +22,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libbsd-dev libconfuse-dev"
 RUN_DEPS="netcat-openbsd"
-TEST_DEPS="check python3 python3-prometheus-client mandoc xz-utils logrotate systemd clang libclang-rt-dev valgrind"
+TEST_DEPS="check python3 python3-prometheus-client libsystemd-dev mandoc xz-utils logrotate systemd clang libclang-rt-dev valgrind"
 
 say() { printf '\n== %s\n' "$*"; }
 

@@ -192,10 +192,22 @@ try:
     os.kill(d.pid, signal.SIGQUIT)
     d.wait_log(r"graceful stop: waiting for")
     s.sendall(b"def\n")
-    want = b"DEF\nbye (draining)\n"
-    check(pfd.recv_exact(s, len(want)) == want and s.recv(100) == b"",
+    # The module looks at handler_draining() after each answer: if the
+    # stop reached the worker before it looked after XYZ (a slow worker,
+    # under the sanitizers), "bye" comes before "def" is read.  Either
+    # way the connection ends cleanly at a request boundary.
+    got = b""
+    while True:
+        try:
+            c = s.recv(100)
+        except OSError:     # "def" reached a closed socket: a reset
+            break
+        if not c:
+            break
+        got += c
+    check(got in (b"DEF\nbye (draining)\n", b"bye (draining)\n"),
           "at a graceful stop, handler_draining() lets it end the "
-          "connection after the request in hand")
+          "connection after the request in hand: %r" % got)
     check(d.proc.wait(10) == 0, "and the master exits 0")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

@@ -56,6 +56,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lgstats.h"
+
 #define EXIT_ERRORS	1
 #define EXIT_USAGE	64
 
@@ -70,14 +72,7 @@
 #define SCAN_MS		50		/* timeout scan and retry period */
 #define RETRY_MS	50		/* pause before reconnecting after
 					   an error */
-#define NSEC		1000000000LL
-#define MSEC		1000000LL
 
-/* Latency histogram: exact below 128 us, then 64 steps per octave. */
-#define HIST_LINEAR	128
-#define HIST_SUB	64
-#define HIST_MAXEXP	31
-#define HIST_NBUCKETS	(HIST_LINEAR + (HIST_MAXEXP - 6) * HIST_SUB)
 
 enum proto { P_INCR, P_ECHO };
 enum mode { M_CONN, M_MSG };
@@ -91,28 +86,7 @@ enum cstate {
 	C_STOPPED		/* the run is over */
 };
 
-/* Error kinds, also the stats counter indices. */
-enum errkind {
-	E_CONNECT,		/* socket, connect or SO_ERROR failed */
-	E_RESET,		/* ECONNRESET, EPIPE */
-	E_SHORT,		/* end of file before the whole answer */
-	E_WRONG,		/* a wrong byte, or bytes too many */
-	E_TIMEOUT,		/* an exchange stuck longer than -T */
-	E_IO,			/* any other errno on read or write */
-	E_NKINDS
-};
 
-static const char *const errnames[E_NKINDS] = {
-	"connect", "reset", "short", "wrong", "timeout", "io"
-};
-
-struct stats {
-	uint64_t	 done;		/* exchanges counted */
-	uint64_t	 err[E_NKINDS];
-	uint64_t	 lat_sum;	/* ns */
-	uint64_t	 lat_max;	/* ns */
-	uint64_t	 hist[HIST_NBUCKETS];
-};
 
 struct thread;
 
@@ -163,12 +137,6 @@ static atomic_ulong		 g_counted;	/* -n mode */
 static _Atomic int64_t		 g_nend;	/* when the n-th completed */
 
 static __attribute__((__noreturn__)) void usage(void);
-static int	 parse_num(const char *s, unsigned long min, unsigned long max,
-		    unsigned long *val);
-static int64_t	 now_ns(void);
-static unsigned int hist_index(uint64_t us);
-static uint64_t	 hist_value(unsigned int i);
-static uint64_t	 hist_percentile(const struct stats *st, double p);
 static void	 on_signal(int signo);
 static void	 fill_request(struct conn *c);
 static unsigned char expected(const struct conn *c, size_t i);
@@ -187,7 +155,6 @@ static void	 xchg_done(struct thread *th, struct conn *c, int64_t now);
 static void	 conn_event(struct thread *th, struct conn *c, uint32_t ev);
 static void	 thread_scan(struct thread *th, int64_t now);
 static void	*thread_main(void *arg);
-static void	 stats_merge(struct stats *to, const struct stats *from);
 
 static __attribute__((__noreturn__)) void
 usage(void)
@@ -200,79 +167,6 @@ usage(void)
 	    "               [-T timeout] [-o human|csv]\n"
 	    "       loadgen -H    (print the CSV header)\n");
 	exit(EXIT_USAGE);
-}
-
-static int
-parse_num(const char *s, unsigned long min, unsigned long max,
-    unsigned long *val)
-{
-	char		*end;
-	unsigned long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*val = v;
-	return 0;
-}
-
-static int64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
-}
-
-static unsigned int
-hist_index(uint64_t us)
-{
-	unsigned int	e;
-
-	if (us < HIST_LINEAR)
-		return (unsigned int)us;
-	e = 63 - __builtin_clzll(us);		/* >= 7 */
-	if (e > HIST_MAXEXP)
-		return HIST_NBUCKETS - 1;
-	return HIST_LINEAR + (e - 7) * HIST_SUB +
-	    (unsigned int)((us >> (e - 6)) - HIST_SUB);
-}
-
-/* The middle of bucket i, in microseconds. */
-static uint64_t
-hist_value(unsigned int i)
-{
-	unsigned int	e, sub;
-
-	if (i < HIST_LINEAR)
-		return i;
-	e = (i - HIST_LINEAR) / HIST_SUB + 7;
-	sub = (i - HIST_LINEAR) % HIST_SUB;
-	return ((uint64_t)(HIST_SUB + sub) << (e - 6)) +
-	    ((1ULL << (e - 6)) >> 1);
-}
-
-static uint64_t
-hist_percentile(const struct stats *st, double p)
-{
-	uint64_t	rank, cum = 0;
-	unsigned int	i;
-
-	if (st->done == 0)
-		return 0;
-	rank = (uint64_t)(p * (double)st->done + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	for (i = 0; i < HIST_NBUCKETS; i++) {
-		cum += st->hist[i];
-		if (cum >= rank)
-			return hist_value(i);
-	}
-	return hist_value(HIST_NBUCKETS - 1);
 }
 
 static void
@@ -618,21 +512,6 @@ thread_main(void *arg)
 	return NULL;
 }
 
-static void
-stats_merge(struct stats *to, const struct stats *from)
-{
-	unsigned int	i;
-
-	to->done += from->done;
-	for (i = 0; i < E_NKINDS; i++)
-		to->err[i] += from->err[i];
-	to->lat_sum += from->lat_sum;
-	if (from->lat_max > to->lat_max)
-		to->lat_max = from->lat_max;
-	for (i = 0; i < HIST_NBUCKETS; i++)
-		to->hist[i] += from->hist[i];
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -645,7 +524,7 @@ main(int argc, char *argv[])
 	unsigned long		 v;
 	uint64_t		 errors;
 	int64_t			 t0, tend;
-	double			 secs, rate;
+	double			 secs;
 	size_t			 i, j, k;
 	int			 ch, dur_set = 0, rc;
 
@@ -827,39 +706,12 @@ main(int argc, char *argv[])
 	else if (tend > g_end)
 		tend = g_end;
 	secs = tend > g_warm_end ? (double)(tend - g_warm_end) / NSEC : 0.0;
-	rate = secs > 0 ? (double)tot.done / secs : 0.0;
 	for (errors = 0, i = 0; i < E_NKINDS; i++)
 		errors += tot.err[i];
 
-	printf("%s %s c=%u t=%u: %llu exchanges in %.2f s = %.1f/s, "
-	    "latency us mean %llu p50 %llu p99 %llu max %llu; errors %llu",
-	    opt.proto == P_INCR ? "incr" : "echo",
-	    opt.mode == M_CONN ? "conn" : "msg", opt.conc, opt.threads,
-	    (unsigned long long)tot.done, secs, rate,
-	    (unsigned long long)(tot.done ? tot.lat_sum / tot.done / 1000 : 0),
-	    (unsigned long long)hist_percentile(&tot, 0.50),
-	    (unsigned long long)hist_percentile(&tot, 0.99),
-	    (unsigned long long)(tot.lat_max / 1000),
-	    (unsigned long long)errors);
-	for (i = 0; i < E_NKINDS; i++)
-		if (tot.err[i] > 0)
-			printf(" %s %llu", errnames[i],
-			    (unsigned long long)tot.err[i]);
-	printf("\n");
-	if (opt.csv) {
-		printf("%s,%s,%u,%u,%.3f,%llu,%.1f,%llu,%llu,%llu,%llu",
-		    opt.proto == P_INCR ? "incr" : "echo",
-		    opt.mode == M_CONN ? "conn" : "msg", opt.conc,
-		    opt.threads, secs, (unsigned long long)tot.done, rate,
-		    (unsigned long long)(tot.done ?
-		    tot.lat_sum / tot.done / 1000 : 0),
-		    (unsigned long long)hist_percentile(&tot, 0.50),
-		    (unsigned long long)hist_percentile(&tot, 0.99),
-		    (unsigned long long)(tot.lat_max / 1000));
-		for (i = 0; i < E_NKINDS; i++)
-			printf(",%llu", (unsigned long long)tot.err[i]);
-		printf(",%llu\n", (unsigned long long)errors);
-	}
+	stats_report(&tot, opt.proto == P_INCR ? "incr" : "echo",
+	    opt.mode == M_CONN ? "conn" : "msg", opt.conc, opt.threads, secs,
+	    opt.csv);
 	fflush(stdout);
 	return errors > 0 || tot.done == 0 ? EXIT_ERRORS : 0;
 }

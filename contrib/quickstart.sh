@@ -8,7 +8,8 @@
 #                                incr, 4 workers (try: nc 127.0.0.1 9090)
 #   contrib/quickstart.sh test   install missing dependencies, then build and
 #                                run the whole test suite: with -Werror (and
-#                                the fault-injection suite, check-stress),
+#                                the fault-injection suite, check-stress,
+#                                both again with worker_connections = 16),
 #                                with ASan+UBSan, the libFuzzer harnesses
 #                                (60 s each, FUZZ_SECONDS), make distcheck;
 #                                ends with one line "N passed, N failed, ..."
@@ -114,6 +115,16 @@ test)
 		show_failed build/werror/tests/stress/*.log
 	fi
 	n_PASS=0 n_FAIL=0 n_ERROR=0 n_SKIP=0 n_XFAIL=0 n_XPASS=0
+	count werror
+	# Again with multiplexing workers: every test configuration of a
+	# service that may be multiplexed gets worker_connections = 16.
+	say "make check + check-stress (werror), worker_connections = 16"
+	if PFD_WORKER_CONNECTIONS=16 make -C build/werror -j"$jobs" check &&
+	    PFD_WORKER_CONNECTIONS=16 make -C build/werror/tests check-stress
+	then :; else
+		status=1
+		show_failed build/werror/tests/*/*.log
+	fi
 	count werror
 	run_suite sanitizers --enable-werror --enable-unit-tests \
 	    --enable-sanitizers

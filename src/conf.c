@@ -170,6 +170,9 @@ static cfg_opt_t conf_opts[] = {
 	CFG_STR("group", "", CFGF_NONE),
 	CFG_INT_CB("workers", 4, CFGF_NONE, conf_cb_uint),
 	CFG_INT_CB("max_requests", 0, CFGF_NONE, conf_cb_uint),
+	CFG_INT_CB("worker_connections", 1, CFGF_NONE, conf_cb_uint),
+	CFG_INT_CB("keepalive_timeout", 60000, CFGF_NONE,
+	    conf_cb_duration),
 	CFG_INT_CB("max_requests_jitter", 0, CFGF_NONE, conf_cb_uint),
 	CFG_INT_CB("read_timeout", 60000, CFGF_NONE, conf_cb_duration),
 	CFG_INT_CB("write_timeout", 60000, CFGF_NONE,
@@ -222,6 +225,8 @@ conf_convert(cfg_t *cfg, const char *name)
 	conf->unix_mode = cfg_getint(cfg, "unix_mode");
 	conf->workers = cfg_getint(cfg, "workers");
 	conf->max_requests = cfg_getint(cfg, "max_requests");
+	conf->worker_connections = cfg_getint(cfg, "worker_connections");
+	conf->keepalive_timeout_ms = cfg_getint(cfg, "keepalive_timeout");
 	conf->max_requests_jitter = cfg_getint(cfg, "max_requests_jitter");
 	conf->read_timeout_ms = cfg_getint(cfg, "read_timeout");
 	conf->write_timeout_ms = cfg_getint(cfg, "write_timeout");

@@ -63,6 +63,7 @@ static const struct conf_range {
 	{ "backlog",		1, 65535 },
 	{ "workers",		1, PREFORKD_MAX_WORKERS },
 	{ "max_requests",	0, 1000000000 },
+	{ "worker_connections", 1, PREFORKD_MAX_CONNECTIONS },
 	{ "max_requests_jitter", 0, 1000000000 },
 	{ "worker_rlimit_nofile", 0, 1048576 },
 	{ "max_workers",	0, PREFORKD_MAX_WORKERS },
@@ -446,12 +447,14 @@ conf_check(cfg_t *cfg, struct conf *conf)
 	if (conf_check_listen(cfg, conf) == -1)
 		return;
 	if (conf->rlimit_nofile > 0 && conf->rlimit_nofile <
-	    CONF_MIN_NOFILE + conf->nlisten)
+	    CONF_MIN_NOFILE + conf->nlisten + conf->worker_connections - 1)
 		conf_error(conf_line("worker_rlimit_nofile")->line,
 		    "worker_rlimit_nofile", "%u leaves a worker too few "
 		    "descriptors to serve (at least %zu: %d, plus one per "
-		    "listen address)", conf->rlimit_nofile,
-		    CONF_MIN_NOFILE + conf->nlisten, CONF_MIN_NOFILE);
+		    "listen address and per worker_connections past the "
+		    "first)", conf->rlimit_nofile, CONF_MIN_NOFILE +
+		    conf->nlisten + conf->worker_connections - 1,
+		    CONF_MIN_NOFILE);
 	if (!cp.bad_identity && conf_check_user(conf) == 0)
 		conf_check_exposure(conf);
 }

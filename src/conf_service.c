@@ -119,6 +119,8 @@ conf_where(const char *opt)
 }
 
 /* Warn about opt, set but doing nothing with this kind of service. */
+static void	conf_service_mux(const struct conf *conf);
+
 static void
 conf_service_idle(const char *opt, const char *why)
 {
@@ -259,6 +261,7 @@ conf_service(cfg_t *cfg, struct conf *conf)
 	if (conf->service_line == 0)
 		conf->service_line = conf_where("service");
 	conf->args_line = conf_where("service_args");
+	conf->mux_line = conf_where("worker_connections");
 	if (conf->service_kind == SERVICE_MODULE)
 		conf_service_module(cfg, conf);
 	else {
@@ -285,4 +288,36 @@ conf_service(cfg_t *cfg, struct conf *conf)
 		    "exec (a program has no backtrace to give)");
 	}
 	conf_service_args(cfg, conf);
+	conf_service_mux(conf);
+}
+
+/*
+ * worker_connections > 1 runs serve() for many connections in one
+ * process: only for a service that waits in handler I/O alone (it says
+ * so, given its arguments).  A module says it in the probe.
+ */
+static void
+conf_service_mux(const struct conf *conf)
+{
+	const struct handler	*h;
+	int			 line = conf_where("worker_connections");
+
+	if (conf->worker_connections <= 1) {
+		conf_service_idle("keepalive_timeout", "with "
+		    "worker_connections = 1 (nothing is parked)");
+		return;
+	}
+	if (conf->service_kind == SERVICE_EXEC ||
+	    conf->service_kind == SERVICE_PROGRAM)
+		conf_error(line, "worker_connections", "must be 1 with "
+		    "service = %s (a program serves its connection itself)",
+		    conf->service);
+	else if (conf->service_kind == SERVICE_BUILTIN &&
+	    (h = handler_find(conf->service)) != NULL &&
+	    !handler_multiplexes(h, (const char *const *)conf->service_args))
+		conf_error(line, "worker_connections", "must be 1 with "
+		    "service %s%s: it blocks outside handler I/O, so one "
+		    "connection would stall the others", h->name,
+		    conf->service_args != NULL && conf->service_args[0] !=
+		    NULL ? " and these service_args" : "");
 }

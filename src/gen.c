@@ -40,6 +40,8 @@
 
 #include "preforkd.h"
 
+static int	gen_polled(const struct gens *gs,
+		    const struct generation *but);
 static void	gen_free(struct gens *gs, struct generation *g);
 
 void
@@ -68,6 +70,7 @@ gen_new(struct gens *gs, struct conf *conf, struct errlist *errs)
 		free(g);
 		return NULL;
 	}
+	lset_mode(conf, &g->ls, gen_polled(gs, NULL));
 	g->conf = conf;
 	g->id = gs->cur != NULL ? gs->cur->id + 1 : 1;
 	g->target = conf->workers;
@@ -105,6 +108,22 @@ gen_undo(struct gens *gs, struct errlist *warn)
 	gs->cur = gs->prev;
 	gs->prev = NULL;
 	lset_apply(gs->cur->conf, &gs->cur->ls, warn);
+	lset_mode(gs->cur->conf, &gs->cur->ls, gen_polled(gs, gs->cur));
+}
+
+/*
+ * Whether a generation other than but (NULL: any) still has workers that
+ * poll their listeners: the sockets then stay non-blocking (lset_mode()).
+ */
+static int
+gen_polled(const struct gens *gs, const struct generation *but)
+{
+	const struct generation	*g;
+
+	TAILQ_FOREACH(g, &gs->all, entry)
+		if (g != but && g->workers > 0 && lset_polled(g->conf))
+			return 1;
+	return 0;
 }
 
 /* Free the generations that are neither current nor previous, once
@@ -113,10 +132,17 @@ void
 gen_collect(struct gens *gs)
 {
 	struct generation	*g, *next;
+	int			 freed = 0;
 
 	TAILQ_FOREACH_SAFE(g, &gs->all, entry, next)
-		if (g != gs->cur && g != gs->prev && g->workers == 0)
+		if (g != gs->cur && g != gs->prev && g->workers == 0) {
 			gen_free(gs, g);
+			freed = 1;
+		}
+	/* the last polling workers of an old generation are gone */
+	if (freed && gs->cur != NULL)
+		lset_mode(gs->cur->conf, &gs->cur->ls, gen_polled(gs,
+		    gs->cur));
 }
 
 /* Stop accepting, on every generation's sockets, at once. */

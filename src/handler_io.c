@@ -18,10 +18,14 @@
  * handler_io.c: the I/O helpers of the handler interface (the SDK of
  * preforkd-handler(3): the functions a loaded module calls in the daemon).
  *
- * Runs in workers.  Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO
- * (inherited from the TCP listener, set per connection on unix sockets),
- * so a read or a write costs exactly one system call: no poll(2) in front
- * of each.
+ * Runs in workers.  With one connection per worker, timeouts are the
+ * socket's SO_RCVTIMEO/SO_SNDTIMEO (inherited from the TCP listener, set
+ * per connection on unix sockets), so a read or a write costs exactly one
+ * system call: no poll(2) in front of each.  A worker serving many
+ * connections (worker_mux.c) makes them non-blocking and sets the suspend
+ * hook: a read or write that would block hands the connection back to
+ * the worker's loop until its socket is ready or its time is up.  This is
+ * the only place a connection waits, so handlers stay blocking code.
  *
  * The line and frame readers read ahead: what came beyond the line waits
  * in a buffer of the connection (conn->priv, made at their first use and
@@ -95,6 +99,45 @@ handler_io_draining_hook(int (*draining)(void))
 	io_draining = draining;
 }
 
+/*
+ * Set by a worker serving many connections: a read (HANDLER_WAIT_READ)
+ * or write (HANDLER_WAIT_WRITE) of conn would block; return when its
+ * socket is ready (0) or after ms milliseconds (-1; 0: no limit).  NULL:
+ * blocking sockets with their own timeouts.
+ */
+static int	(*io_suspend)(struct handler_conn *conn, int dir, int ms);
+
+void
+handler_io_suspend_hook(int (*suspend)(struct handler_conn *, int, int))
+{
+	io_suspend = suspend;
+}
+
+/*
+ * An EAGAIN on a non-blocking socket: wait for it, at most timeout_ms
+ * (and for a read, no later than the deadline).  0: try again; -1: time
+ * is up (errno EAGAIN, reported as the timeout).
+ */
+static int
+handler_io_wait(struct handler_conn *conn, int dir, int timeout_ms)
+{
+	int64_t	left;
+	int	ms = timeout_ms;
+
+	if (io_suspend == NULL)
+		return -1;
+	if (dir == HANDLER_WAIT_READ && conn->deadline_ms > 0) {
+		if ((left = conn->deadline_ms - now_ms()) <= 0)
+			return -1;
+		if (ms == 0 || left < ms)
+			ms = (int)left;
+	}
+	if (io_suspend(conn, dir, ms) == 0)
+		return 0;
+	errno = EAGAIN;
+	return -1;
+}
+
 static void
 handler_io_fail(struct handler_conn *conn, int err, int timeout)
 {
@@ -127,7 +170,9 @@ handler_io_read(struct handler_conn *conn, void *buf, size_t len)
 		io_waiting(1);
 	do {
 		n = read(conn->fd, buf, len);
-	} while (n == -1 && errno == EINTR);
+	} while (n == -1 && (errno == EINTR || (errno == EAGAIN &&
+	    handler_io_wait(conn, HANDLER_WAIT_READ,
+	    conn->read_timeout_ms) == 0)));
 	if (io_waiting != NULL)
 		io_waiting(0);
 	if (n > 0 && conn->deadline_ms > 0 && now_ms() > conn->deadline_ms) {
@@ -156,7 +201,9 @@ handler_write(struct handler_conn *conn, const void *buf, size_t len)
 
 	while (len > 0) {
 		n = send(conn->fd, p, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && (errno == EINTR || (errno == EAGAIN &&
+		    handler_io_wait(conn, HANDLER_WAIT_WRITE,
+		    conn->write_timeout_ms) == 0)))
 			continue;
 		if (n == -1) {
 			handler_io_fail(conn, errno, HANDLER_IO_WRITE_TIMEOUT);
@@ -376,7 +423,9 @@ handler_writev(struct handler_conn *conn, const struct iovec *iov,
 		msg.msg_iov = v;
 		msg.msg_iovlen = nv;
 		n = sendmsg(conn->fd, &msg, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && (errno == EINTR || (errno == EAGAIN &&
+		    handler_io_wait(conn, HANDLER_WAIT_WRITE,
+		    conn->write_timeout_ms) == 0)))
 			continue;
 		if (n == -1) {
 			handler_io_fail(conn, errno, HANDLER_IO_WRITE_TIMEOUT);
@@ -438,4 +487,37 @@ handler_conn_done(struct handler_conn *conn)
 {
 	free(conn->priv);
 	conn->priv = NULL;
+}
+
+int
+handler_idle(const struct handler_conn *conn)
+{
+	const struct handler_iobuf	*b = conn->priv;
+
+	return io_suspend != NULL && (b == NULL || b->off == b->len);
+}
+
+/*
+ * serve() returned HANDLER_KEEPALIVE: may the connection wait parked?
+ * 1: no, bytes of the next request are here already (buffered, or on the
+ * socket: a peek, no copy), call serve() again; 0: yes, nothing is
+ * there, and the read-ahead buffer is freed; -1: the client closed or the
+ * socket failed, close it.
+ */
+int
+handler_conn_park(struct handler_conn *conn)
+{
+	const struct handler_iobuf	*b = conn->priv;
+	ssize_t				 n;
+	char				 c;
+
+	if (b != NULL && b->off < b->len)
+		return 1;
+	handler_conn_done(conn);
+	do {
+		n = recv(conn->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	} while (n == -1 && errno == EINTR);
+	if (n == 1)
+		return 1;
+	return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 }

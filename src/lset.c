@@ -96,9 +96,8 @@ lset_build(const struct conf *conf, const struct lset *old, struct lset *out,
 
 /*
  * The settings of conf on the open sockets of ls: backlog, unix mode,
- * TCP_DEFER_ACCEPT, timeouts (inherited by accepted TCP sockets), and
- * blocking mode (several listeners are polled, so accept(2) must not
- * block; a single one is waited on in accept(2) itself).  Programs
+ * TCP_DEFER_ACCEPT and timeouts (inherited by accepted TCP sockets); the
+ * blocking mode is lset_mode()'s.  Programs
  * (service = program) get them as systemd passes sockets: blocking, no
  * timeouts.  What cannot be applied is a warning in warn.
  */
@@ -108,7 +107,7 @@ lset_apply(const struct conf *conf, struct lset *ls, struct errlist *warn)
 	struct listener	*l;
 	char		 err[PATH_MAX + 128];
 	size_t		 i;
-	int		 secs, fl;
+	int		 secs;
 	int		 prog = conf->service_kind == SERVICE_PROGRAM;
 
 	for (i = 0; i < ls->n; i++) {
@@ -129,8 +128,41 @@ lset_apply(const struct conf *conf, struct lset *ls, struct errlist *warn)
 		l->timeouts_inherited = !prog && l->addr.family != AF_UNIX &&
 		    socket_set_timeouts(l->fd, conf->read_timeout_ms,
 		    conf->write_timeout_ms) == 0;
+	}
+}
+
+/*
+ * Whether the workers of conf poll their listeners (several of them, or
+ * many connections per worker), so that accept(2) must not block.
+ */
+int
+lset_polled(const struct conf *conf)
+{
+	return conf->service_kind != SERVICE_PROGRAM && (conf->nlisten > 1 ||
+	    conf->worker_connections > 1);
+}
+
+/*
+ * The blocking mode of ls's sockets, which every process holding them
+ * shares: non-blocking when conf's workers poll them, or when keep says
+ * that older workers still running do (a worker polling a blocking
+ * listener could hang in accept(2) after a sibling took the connection;
+ * a blocking-accept worker meeting EAGAIN waits in poll(2) instead).
+ * Programs get blocking sockets, as systemd passes them.
+ */
+void
+lset_mode(const struct conf *conf, struct lset *ls, int keep)
+{
+	struct listener	*l;
+	size_t		 i;
+	int		 fl, nb;
+
+	nb = conf->service_kind != SERVICE_PROGRAM && (keep ||
+	    lset_polled(conf));
+	for (i = 0; i < ls->n; i++) {
+		l = ls->l[i];
 		if ((fl = fcntl(l->fd, F_GETFL)) == -1 ||
-		    fcntl(l->fd, F_SETFL, ls->n > 1 && !prog ? fl | O_NONBLOCK :
+		    fcntl(l->fd, F_SETFL, nb ? fl | O_NONBLOCK :
 		    fl & ~O_NONBLOCK) == -1)
 			fatal("fcntl %s", l->bound);
 	}

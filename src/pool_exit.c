@@ -42,6 +42,8 @@
 #define POOL_BACKOFF_MIN_MS	1000
 #define POOL_BACKOFF_MAX_MS	30000
 
+static void	pool_lost(struct pool *pool, const struct sb_slot *sb,
+		    char *why, size_t len);
 static void	pool_describe(const struct slot *s, const struct sb_slot *sb,
 		    int status, char *buf, size_t len);
 static void	pool_describe_program(const struct slot *s, int status,
@@ -125,6 +127,27 @@ pool_describe_program(const struct slot *s, int status, char *buf,
 }
 
 /* "request cap reached after 50 connections", "killed by SIGSEGV"... */
+/*
+ * A multiplexing worker that ended abnormally took its connections with
+ * it: counted, and said in its exit line.  The figures are the worker's
+ * (bounded: they only add to a counter and a line).
+ */
+static void
+pool_lost(struct pool *pool, const struct sb_slot *sb, char *why,
+    size_t len)
+{
+	uint64_t	n = (uint64_t)sb->active + sb->parked;
+	size_t		off = strlen(why);
+
+	if (n == 0)
+		return;
+	pool->conns_lost += n;
+	if (off < len)
+		snprintf(why + off, len - off, "; %u active and %u parked "
+		    "connection%s lost with it", sb->active, sb->parked,
+		    PLURAL(n));
+}
+
 static void
 pool_describe(const struct slot *s, const struct sb_slot *sb, int status,
     char *buf, size_t len)
@@ -292,7 +315,7 @@ pool_exited(struct pool *pool, struct slot *s, int status, int64_t now)
 	struct sb_slot		*sbs = sb_at(&pool->sb, s - pool->slots);
 	struct sb_slot		 sb = sb_read(sbs);
 	struct generation	*g = s->gen;
-	char			 why[200];
+	char			 why[256];
 	int			 abnormal, early, told = s->told != TOLD_NONE;
 	int			 ready = s->ready;
 	uint64_t		 oom;
@@ -314,6 +337,8 @@ pool_exited(struct pool *pool, struct slot *s, int status, int64_t now)
 	pool->served_dead += sb.served;
 	pool->waited_dead += sb.waited;
 	abnormal = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+	if (abnormal)
+		pool_lost(pool, &sb, why, sizeof(why));
 	early = now - s->started_ms < POOL_EARLY_MS || s->start_failed;
 	if (g->conf->service_kind == SERVICE_PROGRAM && !told)
 		abnormal = abnormal || early;	/* a program's own end */

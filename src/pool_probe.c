@@ -79,6 +79,13 @@ probe_module(const struct conf *conf)
 		printf("%s\n", err);
 		exit(PROBE_REFUSED);
 	}
+	if (conf->worker_connections > 1 && !handler_multiplexes(h,
+	    (const char *const *)conf->service_args)) {
+		printf("worker_connections: must be 1 with module %s: it does "
+		    "not declare that it may serve several connections at "
+		    "once (multiplex(), handler ABI 3)\n", h->name);
+		exit(PROBE_REFUSED);
+	}
 	if (conf->service_args[0] == NULL)
 		return;
 	if (h->check == NULL) {
@@ -275,6 +282,10 @@ pool_probe(const struct conf *conf, struct errlist *errs)
 	else if (strncmp(msg, "service_args: ", 14) == 0) {
 		errlist_add_at(errs, conf->file, conf->args_line,
 		    "service_args", 0, "%s (module %s)", msg + 14, what);
+		return -1;
+	} else if (strncmp(msg, "worker_connections: ", 20) == 0) {
+		errlist_add_at(errs, conf->file, conf->mux_line,
+		    "worker_connections", 0, "%s", msg + 20);
 		return -1;
 	} else
 		snprintf(err, sizeof(err), "%s: %s", what, *msg ? msg :

@@ -57,6 +57,7 @@
 #define PLURAL(n)	((n) == 1 ? "" : "s")	/* "%u worker%s" */
 
 #define PREFORKD_MAX_WORKERS	4096
+#define PREFORKD_MAX_CONNECTIONS 65536	/* worker_connections */
 #define LADDR_TEXTLEN		128	/* "unix:" + sun_path, "[v6]:port" */
 #define NAME_MAXLEN		64	/* service, user and group names */
 
@@ -116,6 +117,7 @@ struct conf {
 	int		 check_timeout_ms;	/* the service's check */
 	int		 service_line;	/* of module, exec or program */
 	int		 args_line;	/* of service_args */
+	int		 mux_line;	/* of worker_connections */
 	char		**service_args;		/* NULL-terminated */
 	char		**worker_env;		/* "NAME=VALUE", NULL-term. */
 	struct laddr	*listen;
@@ -130,6 +132,8 @@ struct conf {
 	int		 ngroups;
 	unsigned int	 workers;
 	unsigned int	 max_requests;		/* 0 = no cap */
+	unsigned int	 worker_connections;	/* at once per worker */
+	int		 keepalive_timeout_ms;	/* parked idle, N > 1 */
 	unsigned int	 max_requests_jitter;
 	int		 read_timeout_ms;	/* 0 = none */
 	int		 write_timeout_ms;
@@ -211,6 +215,8 @@ struct sb_slot {
 	uint64_t		 waited;	/* connections that were queued
 						   when it came to take them */
 	char			 client[SB_CLIENTLEN];	/* "addr:port" */
+	uint32_t		 active;	/* worker_connections > 1: */
+	uint32_t		 parked;	/* connections it holds */
 };
 
 struct scoreboard {
@@ -365,6 +371,7 @@ struct pool {
 	/* counted for the status report */
 	uint64_t		 exits[XR_COUNT];
 	uint64_t		 served_dead;	/* by workers now gone */
+	uint64_t		 conns_lost;	/* held by workers that died */
 	uint64_t		 waited_dead;
 	uint64_t		 max_reached;	/* max_workers reached */
 	int			 notify_fd;	/* programs' NOTIFY_SOCKET */
@@ -612,6 +619,7 @@ void		 sig_master_init(sigset_t *waitmask);
 void		 sig_worker_init(void);
 void		 sig_worker_listeners(const struct listener *l, size_t n);
 void		 sig_worker_accepting(int on);
+void		 sig_worker_mux(sigset_t *waitmask);
 void		 sig_backtrace_preload(void);
 void		 sig_worker_backtrace(struct sb_slot *slot);
 int		 sig_take(int signo);
@@ -680,6 +688,8 @@ int		 pool_probe(const struct conf *conf, struct errlist *errs);
 /* lset.c */
 int		 lset_build(const struct conf *conf, const struct lset *old,
 		    struct lset *out, struct errlist *errs);
+int		 lset_polled(const struct conf *conf);
+void		 lset_mode(const struct conf *conf, struct lset *ls, int keep);
 void		 lset_apply(const struct conf *conf, struct lset *ls,
 		    struct errlist *warn);
 void		 lset_release(struct lset *ls);
@@ -710,6 +720,8 @@ void		 sb_set_exit(struct sb_slot *slot, uint32_t reason);
 void		 sb_served(struct sb_slot *slot, uint64_t served,
 		    uint64_t waited);
 void		 sb_set_rss(struct sb_slot *slot, uint64_t rss_kb);
+void		 sb_set_conns(struct sb_slot *slot, uint32_t active,
+		    uint32_t parked);
 struct sb_slot	 sb_read(const struct sb_slot *slot);
 const char	*sb_state_name(uint32_t state);
 
@@ -720,6 +732,15 @@ void		 detach_done(int status);
 
 /* worker.c */
 __dead void	 worker_main(struct worker *w);
+uint32_t	 worker_leaving(struct worker *w);
+void		 worker_announce(const struct worker *w, uint32_t event);
+__dead void	 worker_exit(struct worker *w, uint32_t reason);
+void		 worker_peer(const struct sockaddr_storage *ss, socklen_t sslen,
+		    char *peer, size_t len);
+uint64_t	 worker_rss(struct worker *w);
+
+/* worker_mux.c */
+__dead void	 worker_mux_main(struct worker *w);
 
 /* worker_exec.c */
 __dead void	 worker_exec(struct worker *w, int fd,
@@ -771,10 +792,18 @@ void		 handler_io_hook(void (*waiting)(int on));
 void		 handler_io_draining_hook(int (*draining)(void));
 /* After every serve(): frees what the readers buffered (conn->priv). */
 void		 handler_conn_done(struct handler_conn *conn);
+/* A worker serving many connections: where a read or write waits. */
+#define HANDLER_WAIT_READ	1
+#define HANDLER_WAIT_WRITE	2
+void		 handler_io_suspend_hook(int (*suspend)(struct handler_conn *,
+		    int, int));
+int		 handler_conn_park(struct handler_conn *conn);
 
 /* handlers/handlers.c */
 int			 handler_abi_check(const struct handler *h,
 			    char *err, size_t len);
+int			 handler_multiplexes(const struct handler *h,
+			    const char *const *args);
 int			 handler_register(const struct handler *h);
 const struct handler	*handler_load(const char *path, char *err,
 			    size_t len);

@@ -105,6 +105,8 @@ sb_reset(struct sb_slot *slot, uint32_t generation)
 	SB_STORE(&slot->served, 0);
 	SB_STORE(&slot->waited, 0);
 	SB_STORE(&slot->rss_kb, 0);
+	SB_STORE(&slot->active, 0);
+	SB_STORE(&slot->parked, 0);
 	SB_STORE(&slot->changed_ms, now_ms());
 	SB_STORE(&slot->generation, generation);
 	slot->client[0] = '\0';
@@ -119,6 +121,8 @@ sb_clear(struct sb_slot *slot)
 {
 	SB_STORE(&slot->state, SB_EMPTY);
 	SB_STORE(&slot->pid, 0);
+	SB_STORE(&slot->active, 0);
+	SB_STORE(&slot->parked, 0);
 	slot->client[0] = '\0';
 }
 
@@ -153,6 +157,14 @@ sb_served(struct sb_slot *slot, uint64_t served, uint64_t waited)
 }
 
 /* Worker: its peak resident size. */
+/* Worker: the connections it holds, serving (active) and idle (parked). */
+void
+sb_set_conns(struct sb_slot *slot, uint32_t active, uint32_t parked)
+{
+	SB_STORE(&slot->active, active);
+	SB_STORE(&slot->parked, parked);
+}
+
 void
 sb_set_rss(struct sb_slot *slot, uint64_t rss_kb)
 {
@@ -177,6 +189,8 @@ sb_read(const struct sb_slot *slot)
 	copy.changed_ms = SB_LOAD(&slot->changed_ms);
 	copy.rss_kb = SB_LOAD(&slot->rss_kb);
 	copy.waited = SB_LOAD(&slot->waited);
+	copy.active = SB_LOAD(&slot->active);
+	copy.parked = SB_LOAD(&slot->parked);
 	memcpy(copy.client, slot->client, sizeof(copy.client));
 	copy.client[sizeof(copy.client) - 1] = '\0';
 	if (copy.state >= SB_NSTATES)

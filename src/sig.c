@@ -150,6 +150,26 @@ sig_worker_accepting(int on)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * A worker serving many connections waits in epoll_pwait(2) alone: there,
+ * and only there, SIGUSR2 and SIGALRM may come in (with waitmask), so that
+ * one sent just before the wait still ends it.  Its listeners are its own
+ * to close (worker_mux.c).
+ */
+void
+sig_worker_mux(sigset_t *waitmask)
+{
+	sigset_t	block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGUSR2);
+	sigdelset(waitmask, SIGALRM);
+	retire_nlisteners = 0;
+}
+
 /* The listening sockets a worker closes when it is told to retire. */
 void
 sig_worker_listeners(const struct listener *l, size_t n)

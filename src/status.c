@@ -142,6 +142,7 @@ struct status_sum {
 	unsigned int		 total;		/* live workers */
 	unsigned int		 states[SB_NSTATES];
 	uint64_t		 served, waited, rss_kb;
+	uint64_t		 active, parked;	/* connections held now */
 	struct status_queue	*queues;	/* one per listener */
 };
 
@@ -150,6 +151,19 @@ static uint64_t
 out_ms(int64_t ms)
 {
 	return ms > 0 ? (uint64_t)ms : 0;
+}
+
+/* "A+P", right-aligned in 12 columns; "-" for a worker of one at a time. */
+static void
+status_conns(struct obuf *f, const struct sb_slot *sb)
+{
+	char	buf[32];
+
+	if (sb->active + (uint64_t)sb->parked == 0)
+		snprintf(buf, sizeof(buf), "-");
+	else
+		snprintf(buf, sizeof(buf), "%u+%u", sb->active, sb->parked);
+	out_f(f, " %11s", buf);
 }
 
 static void
@@ -175,6 +189,13 @@ status_text(const struct status_src *src, struct obuf *f,
 	    "reloads: %u ok, %u failed; crash back-off: %lld ms\n",
 	    (unsigned long long)sum->served, (unsigned long long)sum->waited,
 	    src->reload->ok, src->reload->failed, (long long)g->backoff_ms);
+	if (g->conf->worker_connections > 1 || sum->active + sum->parked > 0)
+		out_f(f, "connections now: %llu active, %llu parked (idle "
+		    "keep-alive); worker_connections %u; lost with their "
+		    "worker: %llu\n", (unsigned long long)sum->active,
+		    (unsigned long long)sum->parked,
+		    g->conf->worker_connections,
+		    (unsigned long long)pool->conns_lost);
 	if (g->conf->max_workers > 0)
 		out_f(f, "max_workers (%u) reached: %llu times\n",
 		    g->conf->max_workers,
@@ -191,8 +212,9 @@ status_text(const struct status_src *src, struct obuf *f,
 			    sum->queues[k].queued, sum->queues[k].backlog);
 		else
 			out_f(f, " %s", g->ls.l[k]->bound);
-	out_f(f, "\n\n%5s %8s %4s %-9s %10s %8s %9s  %s\n", "SLOT", "PID",
-	    "GEN", "STATE", "SERVED", "AGE(s)", "RSS(KiB)", "CLIENT");
+	out_f(f, "\n\n%5s %8s %4s %-9s %10s %8s %9s %11s  %s\n", "SLOT",
+	    "PID", "GEN", "STATE", "SERVED", "AGE(s)", "RSS(KiB)",
+	    "CONNS(A+P)", "CLIENT");
 	for (i = 0; pool_row(pool, &i, &row); ) {
 		out_u(f, row.slot, 5);
 		out_u(f, row.pid, 9);
@@ -203,6 +225,7 @@ status_text(const struct status_src *src, struct obuf *f,
 		out_u(f, row.sb.served, 11);
 		out_u(f, out_ms(now - row.started_ms) / 1000, 9);
 		out_u(f, row.sb.rss_kb, 10);
+		status_conns(f, &row.sb);
 		out_s(f, "  ");
 		out_esc(f, *row.sb.client ? row.sb.client : "-");
 		out_s(f, "\n");
@@ -257,9 +280,13 @@ status_json(const struct status_src *src, struct obuf *f,
 	for (x = SB_STARTING; x < SB_NSTATES; x++)
 		out_f(f, ",\"%s\":%u", sb_state_name(x), states[x]);
 	out_f(f, "},\"connections_total\":%llu,\"connections_waited\":%llu,"
+	    "\"connections_active\":%llu,\"connections_parked\":%llu,"
+	    "\"worker_connections\":%u,\"connections_lost\":%llu,"
 	    "\"max_workers_reached\":%llu,\"reloads\":{\"ok\":%u,"
 	    "\"failed\":%u},\"crash_backoff_seconds\":%.3f,\"exits\":{",
 	    (unsigned long long)sum->served, (unsigned long long)sum->waited,
+	    (unsigned long long)sum->active, (unsigned long long)sum->parked,
+	    g->conf->worker_connections, (unsigned long long)pool->conns_lost,
 	    (unsigned long long)pool->max_reached, src->reload->ok,
 	    src->reload->failed, g->backoff_ms / 1000.0);
 	for (x = 0; x < XR_COUNT; x++)
@@ -301,6 +328,10 @@ status_json(const struct status_src *src, struct obuf *f,
 		out_u(f, row.sb.rss_kb, 0);
 		out_s(f, ",\"waited\":");
 		out_u(f, row.sb.waited, 0);
+		out_s(f, ",\"active\":");
+		out_u(f, row.sb.active, 0);
+		out_s(f, ",\"parked\":");
+		out_u(f, row.sb.parked, 0);
 		out_s(f, ",\"client\":");
 		status_json_str(f, row.sb.client);
 		out_c(f, '}');
@@ -373,6 +404,17 @@ status_prometheus(const struct status_src *src, struct obuf *f,
 	    "the accept queue for a free worker.\n"
 	    "preforkd_connections_waited_total %llu\n",
 	    (unsigned long long)sum->waited);
+	out_f(f, "# TYPE preforkd_connections_open gauge\n"
+	    "# HELP preforkd_connections_open Connections the workers hold: "
+	    "active (being served) and parked (idle keep-alive).\n"
+	    "preforkd_connections_open{state=\"active\"} %llu\n"
+	    "preforkd_connections_open{state=\"parked\"} %llu\n",
+	    (unsigned long long)sum->active, (unsigned long long)sum->parked);
+	out_f(f, "# TYPE preforkd_connections_lost counter\n"
+	    "# HELP preforkd_connections_lost Connections a worker held when "
+	    "it crashed or was killed (request_timeout, OOM).\n"
+	    "preforkd_connections_lost_total %llu\n",
+	    (unsigned long long)pool->conns_lost);
 	out_f(f, "# TYPE preforkd_max_workers_reached counter\n"
 	    "# HELP preforkd_max_workers_reached Times a dynamic pool wanted "
 	    "to grow past max_workers.\n"
@@ -443,6 +485,8 @@ status_render(const struct status_src *src, const char *format, char **out)
 		sum.served += row.sb.served;
 		sum.waited += row.sb.waited;
 		sum.rss_kb += row.sb.rss_kb;
+		sum.active += row.sb.active;
+		sum.parked += row.sb.parked;
 	}
 	if (g->ls.n > 0 && (sum.queues = calloc(g->ls.n,
 	    sizeof(*sum.queues))) == NULL)

@@ -70,9 +70,6 @@ static __dead void worker_become(struct worker *w, int fd,
 static void	worker_serve(struct worker *w, int fd,
 		    struct sockaddr_storage *ss, socklen_t sslen,
 		    const struct listener *l);
-static __dead void worker_exit(struct worker *w, uint32_t reason);
-static uint32_t	worker_leaving(struct worker *w);
-static void	worker_announce(const struct worker *w, uint32_t event);
 
 /*
  * Close every descriptor but stdin, stdout, stderr, the listeners and the
@@ -199,7 +196,7 @@ worker_init(struct worker *w)
 		fatalx("module %s: %s", w->conf->module, err);
 
 	w->epfd = -1;
-	if (w->nlisteners > 1) {
+	if (w->nlisteners > 1 || w->conf->worker_connections > 1) {
 		if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 			fatal("epoll_create1");
 		for (i = 0; i < w->nlisteners; i++) {
@@ -234,7 +231,8 @@ worker_init(struct worker *w)
 	worker_self = w;
 	handler_io_hook(worker_waiting);
 	handler_io_draining_hook(worker_draining);
-	sig_worker_listeners(w->listeners, w->nlisteners);
+	if (w->conf->worker_connections <= 1)	/* worker_mux.c closes its own */
+		sig_worker_listeners(w->listeners, w->nlisteners);
 	sig_worker_backtrace(w->sb);
 	log_debug("started, request cap %lu, age limit %lld ms", w->cap,
 	    (long long)(w->retire_at_ms ? w->retire_at_ms - w->started_ms :
@@ -274,7 +272,7 @@ worker_draining(void)
  * Whether the worker must leave before its next accept(2): told by the
  * master (SIGUSR2), or past its max_worker_age.  Returns SB_EXIT_*.
  */
-static uint32_t
+uint32_t
 worker_leaving(struct worker *w)
 {
 	(void)sig_take(SIGALRM);
@@ -291,7 +289,7 @@ worker_leaving(struct worker *w)
  * scoreboard: EV_RETIRING (start the replacement now), EV_READY (the
  * pool, or a reload, may be complete).
  */
-static void
+void
 worker_announce(const struct worker *w, uint32_t event)
 {
 	chan_send(w->event_fd, event);
@@ -398,7 +396,7 @@ worker_accept_wait(struct worker *w, struct sockaddr_storage *ss,
 }
 
 /* The client's address, for the scoreboard and the log. */
-static void
+void
 worker_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *peer,
     size_t len)
 {
@@ -468,7 +466,7 @@ worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
 		worker_exit(w, SB_EXIT_HANDLER);
 }
 
-static __dead void
+__dead void
 worker_exit(struct worker *w, uint32_t reason)
 {
 	sb_set_exit(w->sb, reason);
@@ -507,7 +505,7 @@ worker_rss_kb(void)
  * The peak RSS for the scoreboard: after every connection with
  * max_worker_rss (it decides), else at most once a second.
  */
-static uint64_t
+uint64_t
 worker_rss(struct worker *w)
 {
 	int64_t	now = now_ms();
@@ -540,6 +538,8 @@ worker_main(struct worker *w)
 	sb_set_state(w->sb, SB_IDLE);
 	(void)worker_rss(w);
 	worker_announce(w, EV_READY);
+	if (w->conf->worker_connections > 1)
+		worker_mux_main(w);
 	for (;;) {
 		sb_set_state(w->sb, SB_IDLE);
 		setproctitle("worker gen %u idle", w->generation);

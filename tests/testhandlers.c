@@ -22,7 +22,8 @@
  *              again, one "key=value" line per fact, then closes;
  *   logline    logs each line it receives (at notice) and echoes it, so
  *              that a test can make a worker write to the log;
- *   spin       reads a line, then loops forever (request_timeout tests);
+ *   spin       answers "ping" lines with "pong"; any other line makes it
+ *              loop forever (request_timeout tests); may be multiplexed;
  *   slow       reads a line, sleeps 5 s, answers "done\n";
  *   crash      aborts in init(): every worker dies at once (back-off);
  *   fdhog      holds two more descriptors than a worker needs (opened at
@@ -51,6 +52,7 @@ int	evil_register(void);
 static int	privcheck_serve(struct handler_conn *);
 static int	fdhog_init(const struct handler_env *, void **);
 static int	spin_serve(struct handler_conn *);
+static int	spin_multiplex(const char *const *);
 static int	slow_serve(struct handler_conn *);
 static int	crash_init(const struct handler_env *, void **);
 static int	fdhog_serve(struct handler_conn *);
@@ -83,6 +85,7 @@ static const struct handler handler_spin = {
 	.name = "spin",
 	.description = "(test) read a line, then loop forever",
 	.serve = spin_serve,
+	.multiplex = spin_multiplex,
 };
 
 static const struct handler handler_slow = {
@@ -115,10 +118,22 @@ spin_serve(struct handler_conn *conn)
 {
 	char	buf[256];
 
-	if (handler_read(conn, buf, sizeof(buf)) <= 0)
-		return HANDLER_CLOSE;
-	spin_forever();
-	return HANDLER_OK;
+	while (handler_readline(conn, buf, sizeof(buf)) > 0) {
+		if (strcmp(buf, "ping\n") != 0)
+			spin_forever();
+		if (handler_write(conn, "pong\n", 5) == -1)
+			return HANDLER_CLOSE;
+		if (handler_idle(conn))
+			return HANDLER_KEEPALIVE;
+	}
+	return HANDLER_CLOSE;
+}
+
+static int
+spin_multiplex(const char *const *args)
+{
+	(void)args;
+	return 1;
 }
 
 static int

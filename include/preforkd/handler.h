@@ -57,7 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HANDLER_ABI_VERSION	2	/* this header's */
+#define HANDLER_ABI_VERSION	3	/* this header's */
 #define HANDLER_ABI_MIN		2	/* the oldest a daemon loads */
 
 /* The symbol a module defines (a const struct handler). */
@@ -75,6 +75,10 @@
 					   closed, the worker keeps serving */
 #define HANDLER_EXIT		2	/* the worker state is unusable: finish
 					   this connection and retire */
+#define HANDLER_KEEPALIVE	3	/* ABI 3: the connection is idle
+					   between requests; call serve()
+					   again when it is readable (see
+					   handler_idle()) */
 
 /* Why the last handler_read()/handler_write() failed (conn->io_error). */
 #define HANDLER_IO_OK		0
@@ -131,6 +135,9 @@ struct handler_conn {
 	int64_t			 deadline_ms;
 	/* The daemon's, for the buffered readers: never touch it. */
 	void			*priv;
+	/* ABI 3.  How many times serve() returned HANDLER_KEEPALIVE on
+	   this connection: 0 on the first call (send a greeting then). */
+	unsigned int		 calls;
 };
 
 struct handler {
@@ -152,6 +159,14 @@ struct handler {
 	int		(*check)(const char *const *args, char *err,
 			    size_t errlen);
 	/* ABI 2 ends here: later versions append members. */
+	/* ABI 3.  Whether serve() may run for several connections at once
+	   in one worker (worker_connections > 1), given `service_args`: 1
+	   when it waits only in handler_*() I/O and keeps no per-connection
+	   state in what init() stored; 0 when it blocks otherwise (sleep,
+	   a database client's own socket, CPU for long) or is not known
+	   to be safe.  NULL (and every ABI 2 module): 0.  The configuration
+	   check refuses worker_connections > 1 when it says 0. */
+	int		(*multiplex)(const char *const *args);
 };
 
 /*
@@ -222,5 +237,16 @@ int	handler_peercred(const struct handler_conn *conn, pid_t *pid,
  * should then finish at a clean point and serve() return.  Else 0.
  */
 int	handler_draining(const struct handler_conn *conn);
+
+/*
+ * ABI 3.  1 when serve(), at a clean point between requests, should
+ * return HANDLER_KEEPALIVE: the worker serves many connections
+ * (worker_connections > 1) and nothing of the next request is buffered.
+ * The connection then waits for its next request parked, holding no
+ * stack, and serve() is called again (conn->calls > 0) when it is
+ * readable; it is closed after keepalive_timeout, or at once when the
+ * worker drains.  0: go on reading as usual (one connection per worker).
+ */
+int	handler_idle(const struct handler_conn *conn);
 
 #endif /* PREFORKD_HANDLER_H */

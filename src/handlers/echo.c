@@ -24,13 +24,22 @@
 #define ECHO_CHUNK	16384
 
 static int	echo_serve(struct handler_conn *conn);
+static int	echo_multiplex(const char *const *args);
 
 const struct handler handler_echo = {
 	HANDLER_HEADER,
 	.name = "echo",
 	.description = "RFC 862 echo: every byte sent back",
 	.serve = echo_serve,
+	.multiplex = echo_multiplex,
 };
+
+static int
+echo_multiplex(const char *const *args)
+{
+	(void)args;
+	return 1;
+}
 
 static int
 echo_serve(struct handler_conn *conn)
@@ -38,8 +47,11 @@ echo_serve(struct handler_conn *conn)
 	char	buf[ECHO_CHUNK];
 	ssize_t	n;
 
-	while ((n = handler_read(conn, buf, sizeof(buf))) > 0)
+	while ((n = handler_read(conn, buf, sizeof(buf))) > 0) {
 		if (handler_write(conn, buf, n) == -1)
 			return HANDLER_CLOSE;
+		if (handler_idle(conn))
+			return HANDLER_KEEPALIVE;
+	}
 	return n == 0 ? HANDLER_OK : HANDLER_CLOSE;
 }

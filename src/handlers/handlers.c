@@ -71,6 +71,19 @@ handler_abi_check(const struct handler *h, char *err, size_t len)
 }
 
 /*
+ * Whether h may serve many connections at once in one worker, given its
+ * arguments: ABI 3's multiplex(), which an ABI 2 module does not have.
+ */
+int
+handler_multiplexes(const struct handler *h, const char *const *args)
+{
+	if (h->abi < 3 || h->size < offsetof(struct handler, multiplex) +
+	    sizeof(h->multiplex) || h->multiplex == NULL)
+		return 0;
+	return h->multiplex(args) == 1;
+}
+
+/*
  * Add a service before the configuration is read.  Returns -1 if the
  * name is taken, the ABI is not ours or the table is full.
  */

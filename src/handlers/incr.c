@@ -54,6 +54,7 @@ static int	incr_check(const char *const *args, char *err, size_t errlen);
 static int	incr_init(const struct handler_env *env, void **data);
 static void	incr_fini(void *data);
 static int	incr_serve(struct handler_conn *conn);
+static int	incr_multiplex(const char *const *args);
 
 const struct handler handler_incr = {
 	HANDLER_HEADER,
@@ -63,7 +64,21 @@ const struct handler handler_incr = {
 	.serve = incr_serve,
 	.fini = incr_fini,
 	.check = incr_check,
+	.multiplex = incr_multiplex,
 };
+
+/* Many connections per worker: not with a payload that blocks the
+   process (sleep_us) or holds the CPU (burn_us). */
+static int
+incr_multiplex(const char *const *args)
+{
+	struct incr_args	a;
+	char			err[128];
+
+	if (incr_parse(args, &a, err, sizeof(err)) == -1)
+		return 0;
+	return a.burn_us == 0 && a.sleep_us == 0;
+}
 
 static int
 incr_parse(const char *const *args, struct incr_args *a, char *err,
@@ -192,7 +207,7 @@ incr_serve(struct handler_conn *conn)
 	size_t			 o, frames;
 	int			 state = INCR_WAIT;
 
-	if (handler_write(conn, "*", 1) == -1)
+	if (conn->calls == 0 && handler_write(conn, "*", 1) == -1)
 		return HANDLER_CLOSE;
 	handler_deadline(conn, conn->read_timeout_ms);
 	while ((n = handler_read(conn, in, sizeof(in))) > 0) {
@@ -205,6 +220,9 @@ incr_serve(struct handler_conn *conn)
 		}
 		if (o > 0 && handler_write(conn, out, o) == -1)
 			return HANDLER_CLOSE;
+		/* between frames, a multiplexing worker parks it */
+		if (state == INCR_WAIT && handler_idle(conn))
+			return HANDLER_KEEPALIVE;
 	}
 	return n == 0 ? HANDLER_OK : HANDLER_CLOSE;
 }

@@ -8,9 +8,12 @@ import re
 import time
 
 import pfd
+# worker_connections = 1 where this test is about one connection per
+# worker (tests/integration/mux.py covers many): PFD_WORKER_CONNECTIONS
+# runs leave it so.
 from pfd import check
 
-d = pfd.Daemon("dynamic", pfd.default_conf(
+d = pfd.Daemon("dynamic", pfd.default_conf(worker_connections=1,
     workers=2, max_workers=8, min_spare=2, max_spare=3, read_timeout="60s"))
 port = d.port()
 d.wait_workers(2)
@@ -54,7 +57,7 @@ check(rate <= 1.2, "the master wakes at most once a second at rest")
 check(d.stop() == 0, "clean stop")
 
 # A static pool at rest: the master does not wake at all.
-d = pfd.Daemon("dynamic-static", pfd.default_conf(workers=4))
+d = pfd.Daemon("dynamic-static", pfd.default_conf(worker_connections=1, workers=4))
 d.wait_workers(4)
 time.sleep(0.5)
 rate = pfd.wakeups(d.pid, 3)

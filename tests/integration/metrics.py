@@ -11,9 +11,12 @@ import sys
 import time
 
 import pfd
+# worker_connections = 1 where this test is about one connection per
+# worker (tests/integration/mux.py covers many): PFD_WORKER_CONNECTIONS
+# runs leave it so.
 from pfd import check
 
-d = pfd.Daemon("metrics", pfd.default_conf(
+d = pfd.Daemon("metrics", pfd.default_conf(worker_connections=1,
     workers=2, listen='{ "127.0.0.1:0", "unix:@DIR@/m.sock" }'))
 port = d.port()
 d.wait_workers(2)

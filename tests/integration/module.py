@@ -10,6 +10,7 @@ switches to the new code with no failed connection."""
 
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,9 @@ import load  # noqa: E402
 MODS = os.path.join(os.environ["top_builddir"], "tests", "modules")
 ROOT = pfd.is_root()
 USER = 'user = "nobody"\n' if ROOT else ""
+with open(os.path.join(os.environ.get("top_srcdir", "."), "include",
+                       "preforkd", "handler.h")) as _f:
+    ABI = re.search(r"#define HANDLER_ABI_VERSION\s+(\d+)", _f.read()).group(1)
 
 
 def hello(addr):
@@ -99,7 +103,7 @@ err = refused(d, conf(os.path.join(mods, "missing.so")), "No such file",
 check("%s:" % cpath in err and "module:" in err and "missing.so" in err,
       "the error names the file, the line and the module: %r" % err.strip())
 refused(d, conf(os.path.join(mods, "abi99.so")),
-        "built for handler ABI 99, this preforkd has ABI 2",
+        "built for handler ABI 99, this preforkd has ABI %s" % ABI,
         "a module built for a newer ABI")
 refused(d, conf(os.path.join(mods, "nosym.so")),
         "does not define preforkd_handler", "a shared object that is not a "

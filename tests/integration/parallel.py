@@ -7,11 +7,14 @@ import socket
 import threading
 
 import pfd
+# worker_connections = 1 where this test is about one connection per
+# worker (tests/integration/mux.py covers many): PFD_WORKER_CONNECTIONS
+# runs leave it so.
 from pfd import check
 
 # 16 workers, 16 clients held open at once: every one is greeted before
 # any of them closes, and each is held by its own worker.
-d = pfd.Daemon("parallel", pfd.default_conf(workers=16))
+d = pfd.Daemon("parallel", pfd.default_conf(worker_connections=1, workers=16))
 port = d.port()
 d.wait_workers(16)
 clients = [pfd.connect(port) for _ in range(16)]
@@ -37,7 +40,7 @@ d.stop()
 
 # 4 workers, 16 concurrent clients doing several exchanges each: every
 # client completes, and the load is spread over at least 4 worker pids.
-d = pfd.Daemon("parallel-4", pfd.default_conf(workers=4))
+d = pfd.Daemon("parallel-4", pfd.default_conf(worker_connections=1, workers=4))
 port = d.port()
 d.wait_workers(4)
 served_by = []

@@ -387,8 +387,18 @@ def incr_session(addr, frames=(b"^abc$",)):
         s.close()
 
 
+# PFD_WORKER_CONNECTIONS=N runs the suite with multiplexing workers: every
+# default_conf() of a service that may be multiplexed gets it.
+MUX = os.environ.get("PFD_WORKER_CONNECTIONS", "")
+
+
 def default_conf(**opts):
-    """A test configuration: loopback ephemeral port, incr, 4 workers."""
+    """A test configuration: loopback ephemeral port, incr, 4 workers
+    (and worker_connections = $PFD_WORKER_CONNECTIONS where it applies)."""
     o = {"listen": '{ "127.0.0.1:0" }', "workers": "4", "service": "incr"}
     o.update({k: str(v) for k, v in opts.items()})
+    if MUX and "worker_connections" not in o and \
+            o["service"].strip('"') in ("incr", "echo") and \
+            not re.search(r"sleep_us|burn_us", o.get("service_args", "")):
+        o["worker_connections"] = MUX
     return "".join("%s = %s\n" % kv for kv in o.items())

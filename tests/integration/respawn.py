@@ -7,9 +7,12 @@ import signal
 import time
 
 import pfd
+# worker_connections = 1 where this test is about one connection per
+# worker (tests/integration/mux.py covers many): PFD_WORKER_CONNECTIONS
+# runs leave it so.
 from pfd import check
 
-d = pfd.Daemon("respawn", pfd.default_conf(workers=4))
+d = pfd.Daemon("respawn", pfd.default_conf(worker_connections=1, workers=4))
 port = d.port()
 before = d.wait_workers(4)
 

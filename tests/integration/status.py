@@ -11,10 +11,13 @@ import signal
 import subprocess
 
 import pfd
+# worker_connections = 1 where this test is about one connection per
+# worker (tests/integration/mux.py covers many): PFD_WORKER_CONNECTIONS
+# runs leave it so.
 from pfd import check
 
 
-d = pfd.Daemon("status", pfd.default_conf(workers=3))
+d = pfd.Daemon("status", pfd.default_conf(worker_connections=1, workers=3))
 port = d.port()
 workers = d.wait_workers(3)
 for i in range(10):

@@ -20,7 +20,10 @@
  */
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <check.h>
@@ -186,19 +189,28 @@ abi_serve(struct handler_conn *conn)
 }
 
 /* What a worker accepts of a loaded module's struct handler. */
+static int
+abi_yes(const char *const *args)
+{
+	(void)args;
+	return 1;
+}
+
 START_TEST(test_worker_abi_check)
 {
 	struct handler	h = { HANDLER_HEADER, .name = "m",
 			    .serve = abi_serve };
-	char		err[256];
+	char		err[256], want[128];
 
 	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), 0);
 	/* a larger struct of a future ABI is refused, naming both */
 	h.abi = HANDLER_ABI_VERSION + 1;
 	h.size = sizeof(h) + 64;
 	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "built for handler ABI 3, this preforkd "
-	    "has ABI 2") != NULL, "%s", err);
+	snprintf(want, sizeof(want), "built for handler ABI %d, this "
+	    "preforkd has ABI %d", HANDLER_ABI_VERSION + 1,
+	    HANDLER_ABI_VERSION);
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
 	/* an older one than we load */
 	h.abi = HANDLER_ABI_MIN - 1;
 	h.size = sizeof(h);
@@ -221,6 +233,19 @@ START_TEST(test_worker_abi_check)
 	h.name = "";
 	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "a name") != NULL, "%s", err);
+	h.name = "m";
+	/* ABI 2, built before multiplex() existed: loaded, never
+	   multiplexed, whatever lies past its size */
+	h.abi = 2;
+	h.size = offsetof(struct handler, multiplex);
+	h.multiplex = abi_yes;
+	ck_assert_int_eq(handler_abi_check(&h, err, sizeof(err)), 0);
+	ck_assert_int_eq(handler_multiplexes(&h, NULL), 0);
+	h.abi = HANDLER_ABI_VERSION;
+	h.size = sizeof(h);
+	ck_assert_int_eq(handler_multiplexes(&h, NULL), 1);
+	h.multiplex = NULL;
+	ck_assert_int_eq(handler_multiplexes(&h, NULL), 0);
 }
 END_TEST
 

@@ -34,12 +34,11 @@
  * Stacks: mmap(2)ed, a PROT_NONE guard page at the low end (a stack
  * overflow is a SIGSEGV, not a write into a neighbour), MAP_NORESERVE
  * (only the pages a fiber touches cost memory).  A freed fiber's stack
- * goes to its pool's cache, a LIFO of at most max_cached stacks; the
- * first FIBER_POOL_WARM of them keep their pages, those cached above
- * that are emptied with MADV_DONTNEED on the way in: after a burst the
- * idle memory goes back to the kernel, for one madvise(2) per release
- * and the page faults of the next use of such a stack.  Beyond
- * max_cached a stack is unmapped.  Each stack is two mappings of the
+ * goes to its pool's cache, a LIFO of at most max_cached stacks that keep
+ * their pages (no system call on the way in or out: a madvise(2) per
+ * release cost 200 us in a VM, where it shoots down TLBs); beyond
+ * max_cached a stack is unmapped.  After a burst, the owner gives the
+ * idle memory back with fiber_pool_trim(), at its own pace.  Each stack is two mappings of the
  * kernel (vm.max_map_count, 65530 by default, bounds a process to about
  * 32,000 fibers).
  *
@@ -270,17 +269,26 @@ stack_unmap(struct fiber_pool *pool, struct fiber_stack *st)
 static void
 stack_release(struct fiber_pool *pool, struct fiber_stack *st)
 {
-	char	*lo = st->map + pool->page;
-
 	/* Frames that never returned leave their redzones poisoned. */
-	ASAN_UNPOISON(lo, pool->stack_size);
+	ASAN_UNPOISON(st->map + pool->page, pool->stack_size);
 	if (pool->ncached == pool->max_cached) {
 		stack_unmap(pool, st);
 		return;
 	}
-	if (pool->ncached >= FIBER_POOL_WARM)
-		(void)madvise(lo, pool->stack_size, MADV_DONTNEED);
 	pool->cache[pool->ncached++] = *st;
+}
+
+/* Unmap the cached stacks beyond keep; returns how many went. */
+size_t
+fiber_pool_trim(struct fiber_pool *pool, size_t keep)
+{
+	size_t	n = 0;
+
+	while (pool->ncached > keep) {
+		stack_unmap(pool, &pool->cache[--pool->ncached]);
+		n++;
+	}
+	return n;
 }
 
 struct fiber *

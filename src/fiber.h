@@ -35,8 +35,7 @@
 struct fiber;
 struct fiber_pool;
 
-/* The stacks cached beyond this many are given back to the kernel
-   (MADV_DONTNEED) when they enter the cache. */
+/* Stacks worth keeping cached when idle (fiber_pool_trim()'s floor). */
 #define FIBER_POOL_WARM		8
 
 /* Which switch was built in: "x86_64", "aarch64" or "ucontext". */
@@ -54,6 +53,9 @@ void			 fiber_pool_free(struct fiber_pool *pool);
 size_t			 fiber_stack_size(const struct fiber_pool *pool);
 /* Stacks held for reuse. */
 size_t			 fiber_pool_cached(const struct fiber_pool *pool);
+/* Unmap the cached stacks beyond keep (their memory goes back to the
+   kernel); returns how many. */
+size_t			 fiber_pool_trim(struct fiber_pool *pool, size_t keep);
 
 /* A fiber that will run fn(arg) at its first resume.  NULL and errno
    (ENOMEM) on failure. */

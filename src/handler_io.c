@@ -500,24 +500,30 @@ handler_idle(const struct handler_conn *conn)
 /*
  * serve() returned HANDLER_KEEPALIVE: may the connection wait parked?
  * 1: no, bytes of the next request are here already (buffered, or on the
- * socket: a peek, no copy), call serve() again; 0: yes, nothing is
- * there, and the read-ahead buffer is freed; -1: the client closed or the
- * socket failed, close it.
+ * socket: read now into the read-ahead buffer, so that the handler's
+ * next read costs no system call), call serve() again; 0: yes, nothing
+ * is there, and the read-ahead buffer is freed; -1: the client closed or
+ * the socket failed, close it.
  */
 int
 handler_conn_park(struct handler_conn *conn)
 {
-	const struct handler_iobuf	*b = conn->priv;
-	ssize_t				 n;
-	char				 c;
+	struct handler_iobuf	*b = conn->priv;
+	char			 buf[HANDLER_IOBUF_SIZE];
+	ssize_t			 n;
 
 	if (b != NULL && b->off < b->len)
 		return 1;
-	handler_conn_done(conn);
 	do {
-		n = recv(conn->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		n = recv(conn->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	} while (n == -1 && errno == EINTR);
-	if (n == 1)
+	if (n > 0 && (b = handler_iobuf(conn, HANDLER_IOBUF_SIZE)) != NULL) {
+		memcpy(b->data, buf, (size_t)n);
+		b->off = 0;
+		b->len = (size_t)n;
+		conn->bytes_in += (size_t)n;
 		return 1;
+	}
+	handler_conn_done(conn);
 	return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 }

@@ -63,7 +63,8 @@
 #define MUX_EVENTS	64		/* epoll events per wake */
 #define MUX_STACK	(256 * 1024)	/* per active connection, reserved
 					   (touched pages only are memory) */
-#define MUX_STACKS_KEPT	64		/* freed stacks kept for reuse */
+#define MUX_TRIM_MS	1000		/* cached stacks beyond the last
+					   second's peak are unmapped */
 #define MUX_BACKOFF_MS	100		/* after EMFILE, ENFILE, ENOBUFS */
 
 #define MUX_READ	HANDLER_WAIT_READ
@@ -100,6 +101,8 @@ static struct {
 	int			 listening;	/* listeners in the epoll set */
 	int			 draining;	/* accepts no more; SB_EXIT_* */
 	int64_t			 resume_accept_ms; /* after a shortage */
+	int64_t			 trim_ms;	/* the next stack cache trim */
+	unsigned int		 peak;		/* active, since the last trim */
 	sigset_t		 waitmask;	/* signals open in epoll_pwait */
 } mux;
 
@@ -244,7 +247,8 @@ mux_start(struct mux_conn *c)
 		log_warn("%s: no stack for the connection, closed", c->peer);
 		return -1;
 	}
-	mux.active++;
+	if (++mux.active > mux.peak)
+		mux.peak = mux.active;
 	LIST_INSERT_HEAD(&mux.actives, c, act);
 	mux_wake(c);
 	return 0;
@@ -610,7 +614,8 @@ worker_mux_main(struct worker *w)
 	TAILQ_INIT(&mux.runq);
 	LIST_INIT(&mux.conns);
 	LIST_INIT(&mux.actives);
-	if ((mux.stacks = fiber_pool_new(MUX_STACK, MUX_STACKS_KEPT)) ==
+	if ((mux.stacks = fiber_pool_new(MUX_STACK,
+	    w->conf->worker_connections)) ==
 	    NULL || (mux.heap = calloc(w->conf->worker_connections,
 	    sizeof(*mux.heap))) == NULL)
 		fatal("worker_connections");
@@ -639,8 +644,15 @@ worker_mux_main(struct worker *w)
 			fatal("epoll_pwait");
 		for (i = 0; i < n; i++)
 			mux_event(&evs[i]);
-		mux_timers(now_ms());
+		mux_timers(now = now_ms());
 		mux_run();
+		if (now >= mux.trim_ms) {
+			/* what a burst left cached goes back to the kernel */
+			(void)fiber_pool_trim(mux.stacks, mux.peak >
+			    FIBER_POOL_WARM ? mux.peak : FIBER_POOL_WARM);
+			mux.peak = mux.active;
+			mux.trim_ms = now + MUX_TRIM_MS;
+		}
 		if (worker_rss(w) > w->conf->max_worker_rss_kb &&
 		    w->conf->max_worker_rss_kb > 0 && !mux.draining) {
 			worker_announce(w, EV_RETIRING);

@@ -407,13 +407,15 @@ resident(uintptr_t p)
 	return vec & 1;
 }
 
-/* Cached stacks beyond FIBER_POOL_WARM give their pages back. */
+/* Cached stacks keep their pages; fiber_pool_trim() unmaps the extra. */
+#define TRIM_N		12
+#define TRIM_KEEP	8
 START_TEST(test_fiber_cache_trim)
 {
 	struct fiber_pool	*pool = fiber_pool_new(STACK, 32);
-	struct fiber		*f[FIBER_POOL_WARM + 4];
-	uintptr_t		 top[FIBER_POOL_WARM + 4];
-	size_t			 i, n = FIBER_POOL_WARM + 4;
+	struct fiber		*f[TRIM_N];
+	uintptr_t		 top[TRIM_N];
+	size_t			 i, n = TRIM_N;
 
 	for (i = 0; i < n; i++) {
 		ck_assert_ptr_nonnull(f[i] = fiber_new(pool, where_fn,
@@ -423,12 +425,15 @@ START_TEST(test_fiber_cache_trim)
 	}
 	for (i = 0; i < n; i++) {
 		fiber_free(f[i]);
-		if (i < FIBER_POOL_WARM)
-			ck_assert_msg(resident(top[i]), "stack %zu", i);
-		else
-			ck_assert_msg(!resident(top[i]), "stack %zu", i);
+		ck_assert_msg(resident(top[i]), "stack %zu", i);
 	}
 	ck_assert_uint_eq(fiber_pool_cached(pool), n);
+	ck_assert_uint_eq(fiber_pool_trim(pool, TRIM_KEEP), n - TRIM_KEEP);
+	ck_assert_uint_eq(fiber_pool_cached(pool), TRIM_KEEP);
+	/* the most recently freed went (LIFO), the others stay in memory */
+	for (i = 0; i < TRIM_KEEP; i++)
+		ck_assert_msg(resident(top[i]), "stack %zu", i);
+	ck_assert_uint_eq(fiber_pool_trim(pool, TRIM_KEEP), 0);
 	fiber_pool_free(pool);
 }
 END_TEST

@@ -738,6 +738,11 @@ __dead void	 worker_exit(struct worker *w, uint32_t reason);
 void		 worker_peer(const struct sockaddr_storage *ss, socklen_t sslen,
 		    char *peer, size_t len);
 uint64_t	 worker_rss(struct worker *w);
+#define WORKER_ACCEPT_RETRY	0
+#define WORKER_ACCEPT_SHORT	1
+#define WORKER_BACKOFF_MS	100	/* after EMFILE, ENFILE, ENOBUFS */
+int		 worker_accept_error(const struct listener *l, int err);
+void		 worker_conn_log(const struct handler_conn *conn);
 
 /* worker_mux.c */
 __dead void	 worker_mux_main(struct worker *w);

@@ -50,7 +50,6 @@
 
 extern char	**environ;
 
-#define WORKER_BACKOFF_MS	100	/* after EMFILE, ENFILE, ENOBUFS */
 
 static void	worker_close_fds(struct worker *w);
 static struct worker	*worker_self;	/* for worker_waiting() */
@@ -320,7 +319,6 @@ static int
 worker_accept_wait(struct worker *w, struct sockaddr_storage *ss,
     socklen_t *sslen, struct listener **lp)
 {
-	static int64_t		 last_log;
 	struct epoll_event	 ev;
 	struct timespec		 ts;
 	struct listener		*l = &w->listeners[0];
@@ -371,28 +369,67 @@ worker_accept_wait(struct worker *w, struct sockaddr_storage *ss,
 			if (worker_leaving(w) != SB_EXIT_NONE)
 				return -1;
 			fatal("accept %s", l->bound);
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-		case EPERM:		/* firewall */
-			continue;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			if (now_ms() - last_log >= 1000) {
-				log_warn("accept %s (backing off %d ms)",
-				    l->bound, WORKER_BACKOFF_MS);
-				last_log = now_ms();
-			}
-			ts.tv_sec = 0;
-			ts.tv_nsec = WORKER_BACKOFF_MS * 1000000L;
-			nanosleep(&ts, NULL);
-			continue;
 		default:
-			fatal("accept %s", l->bound);
+			if (worker_accept_error(l, errno) == WORKER_ACCEPT_SHORT) {
+				ts.tv_sec = 0;
+				ts.tv_nsec = WORKER_BACKOFF_MS * 1000000L;
+				nanosleep(&ts, NULL);
+			}
+			continue;
 		}
 	}
+}
+
+/*
+ * What an accept(2) error other than EAGAIN means: the client went or a
+ * firewall said no (WORKER_ACCEPT_RETRY: take the next), or descriptors
+ * or memory are short (WORKER_ACCEPT_SHORT: back off WORKER_BACKOFF_MS;
+ * logged at most once a second); anything else is fatal.
+ */
+int
+worker_accept_error(const struct listener *l, int err)
+{
+	static int64_t	last_log;
+
+	switch (err) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:		/* firewall */
+		return WORKER_ACCEPT_RETRY;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		if (now_ms() - last_log >= 1000) {
+			errno = err;
+			log_warn("accept %s (backing off %d ms)", l->bound,
+			    WORKER_BACKOFF_MS);
+			last_log = now_ms();
+		}
+		return WORKER_ACCEPT_SHORT;
+	default:
+		errno = err;
+		fatal("accept %s", l->bound);
+	}
+}
+
+/* The one log line of a connection's end. */
+void
+worker_conn_log(const struct handler_conn *conn)
+{
+	if (conn->io_error == HANDLER_IO_READ_TIMEOUT)
+		log_info("%s: read timeout (%d ms), connection closed",
+		    conn->peer_text, conn->read_timeout_ms);
+	else if (conn->io_error == HANDLER_IO_WRITE_TIMEOUT)
+		log_info("%s: write timeout (%d ms), connection closed",
+		    conn->peer_text, conn->write_timeout_ms);
+	else if (conn->io_error != HANDLER_IO_OK)
+		log_debug("%s: %s, connection closed", conn->peer_text,
+		    strerror(conn->io_errno));
+	else
+		log_debug("%s: served, %zu bytes in, %zu out", conn->peer_text,
+		    conn->bytes_in, conn->bytes_out);
 }
 
 /* The client's address, for the scoreboard and the log. */
@@ -449,19 +486,7 @@ worker_serve(struct worker *w, int fd, struct sockaddr_storage *ss,
 	rc = w->handler->serve(&conn);
 	handler_conn_done(&conn);
 	close(fd);
-
-	if (conn.io_error == HANDLER_IO_READ_TIMEOUT)
-		log_info("%s: read timeout (%d ms), connection closed", peer,
-		    conn.read_timeout_ms);
-	else if (conn.io_error == HANDLER_IO_WRITE_TIMEOUT)
-		log_info("%s: write timeout (%d ms), connection closed", peer,
-		    conn.write_timeout_ms);
-	else if (conn.io_error != HANDLER_IO_OK)
-		log_debug("%s: %s, connection closed", peer,
-		    strerror(conn.io_errno));
-	else
-		log_debug("%s: served, %zu bytes in, %zu out", peer,
-		    conn.bytes_in, conn.bytes_out);
+	worker_conn_log(&conn);
 	if (rc == HANDLER_EXIT)
 		worker_exit(w, SB_EXIT_HANDLER);
 }

@@ -65,7 +65,6 @@
 					   (touched pages only are memory) */
 #define MUX_TRIM_MS	1000		/* cached stacks beyond the last
 					   second's peak are unmapped */
-#define MUX_BACKOFF_MS	100		/* after EMFILE, ENFILE, ENOBUFS */
 
 #define MUX_READ	HANDLER_WAIT_READ
 #define MUX_WRITE	HANDLER_WAIT_WRITE
@@ -271,18 +270,7 @@ mux_close(struct mux_conn *c)
 		mux.parked--;
 	handler_conn_done(hc);
 	close(hc->fd);
-	if (hc->io_error == HANDLER_IO_READ_TIMEOUT)
-		log_info("%s: read timeout (%d ms), connection closed",
-		    c->peer, hc->read_timeout_ms);
-	else if (hc->io_error == HANDLER_IO_WRITE_TIMEOUT)
-		log_info("%s: write timeout (%d ms), connection closed",
-		    c->peer, hc->write_timeout_ms);
-	else if (hc->io_error != HANDLER_IO_OK)
-		log_debug("%s: %s, connection closed", c->peer,
-		    strerror(hc->io_errno));
-	else
-		log_debug("%s: served, %zu bytes in, %zu out", c->peer,
-		    hc->bytes_in, hc->bytes_out);
+	worker_conn_log(hc);
 	LIST_REMOVE(c, all);
 	free(c);
 	mux.w->served++;
@@ -421,7 +409,6 @@ mux_drain(uint32_t reason)
 static void
 mux_accept(struct listener *l)
 {
-	static int64_t		 last_log;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	int			 fd;
@@ -435,28 +422,13 @@ mux_accept(struct listener *l)
 			mux_new(l, fd, &ss, sslen);
 			continue;
 		}
-		switch (errno) {
-		case EAGAIN:
+		if (errno == EAGAIN)
 			return;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-		case EPERM:
-			continue;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			if (now_ms() - last_log >= 1000) {
-				log_warn("accept %s (backing off %d ms)",
-				    l->bound, MUX_BACKOFF_MS);
-				last_log = now_ms();
-			}
-			mux.resume_accept_ms = now_ms() + MUX_BACKOFF_MS;
+		if (worker_accept_error(l, errno) == WORKER_ACCEPT_SHORT) {
+			/* let the siblings take the queue meanwhile */
+			mux.resume_accept_ms = now_ms() + WORKER_BACKOFF_MS;
 			mux_listen(0);
 			return;
-		default:
-			fatal("accept %s", l->bound);
 		}
 	}
 }

@@ -732,6 +732,8 @@ void		 detach_done(int status);
 
 /* worker.c */
 __dead void	 worker_main(struct worker *w);
+
+/* worker_life.c */
 uint32_t	 worker_leaving(struct worker *w);
 void		 worker_announce(const struct worker *w, uint32_t event);
 __dead void	 worker_exit(struct worker *w, uint32_t reason);

@@ -349,11 +349,11 @@ mux_account(void)
 	sb_set_conns(mux.w->sb, mux.active, mux.parked);
 	if (mux.active == 1)
 		sb_set_client(mux.w->sb, LIST_FIRST(&mux.actives)->peer);
-	else {
-		snprintf(what, sizeof(what), mux.active > 1 ? "%u connections" :
-		    "", mux.active);
+	else if (mux.active > 1) {
+		snprintf(what, sizeof(what), "%u connections", mux.active);
 		sb_set_client(mux.w->sb, what);
-	}
+	} else
+		sb_set_client(mux.w->sb, "");
 	/* as a worker of one connection at a time: waiting for clients
 	   is "reading", whether it drains or not */
 	sb_set_state(mux.w->sb, mux.active + mux.parked > 0 ? SB_READING :

@@ -196,24 +196,14 @@ handler_deadline(struct handler_conn *conn, int ms)
 int
 handler_write(struct handler_conn *conn, const void *buf, size_t len)
 {
-	const char	*p = buf;
-	ssize_t		 n;
+	struct iovec	v;
 
-	while (len > 0) {
-		n = send(conn->fd, p, len, MSG_NOSIGNAL);
-		if (n == -1 && (errno == EINTR || (errno == EAGAIN &&
-		    handler_io_wait(conn, HANDLER_WAIT_WRITE,
-		    conn->write_timeout_ms) == 0)))
-			continue;
-		if (n == -1) {
-			handler_io_fail(conn, errno, HANDLER_IO_WRITE_TIMEOUT);
-			return -1;
-		}
-		p += n;
-		len -= n;
-		conn->bytes_out += n;
-	}
-	return 0;
+	if (len == 0)
+		return 0;
+	/* one buffer: sendmsg(2) costs what send(2) does */
+	v.iov_base = (void *)(uintptr_t)buf;
+	v.iov_len = len;
+	return handler_writev(conn, &v, 1);
 }
 
 /*
